@@ -1,0 +1,357 @@
+"""The RMI score of RMI-NAS (Zheng et al., CVPR 2022): how well a freshly initialised
+NAS-Bench-201 network, trained for a few steps on ONE batch, reproduces the stage
+representations of a trained teacher.
+
+    CKA(X, Y)    linear CKA (normalised HSIC) of two representations of the same N images:
+                 K = X X^T, L = Y Y^T, centred (biased estimator) -> <K~, L~>_F / (|K~|_F |L~|_F)
+    RMI loss     sum over the 3 stages of (1 - CKA(teacher stage, candidate stage))
+    mixed loss   beta * RMI + (1 - beta) * cross-entropy                        (paper Eq. 4)
+    batch        a pool of gamma x batch augmented training images; the teacher keeps the
+                 `batch` images with the lowest cross-entropy (paper Sec. 4.1)
+    score        mixed loss at the last of `steps` SGD steps on that batch; lower is better,
+                 NaN -> +inf (as the official code does)
+
+Differences from the official code (XNAS, scripts/search/RMINAS.py), all deliberate:
+  * the official code computes the lowest-loss selection and then trains on the whole
+    512-image pool; here the selected 32 images are used (what the paper describes);
+  * the official teacher is never put in eval mode (its BatchNorm uses batch statistics);
+    here the teacher is in eval mode unless settings["teacher_bn_train"] is True;
+  * teacher and candidate each get their own input normalisation (the pretrained ResNet-20
+    was trained with ImageNet mean/std, NB201 networks with the CIFAR mean/std);
+  * at beta = 0 (beta = 1) the RMI (cross-entropy) term is left out instead of multiplied by
+    zero, so that beta = 0 is exactly cross-entropy even when a CKA is undefined (NaN).
+
+K candidates are trained at once (`group`): one module list, the sum of their independent
+losses, one SGD optimiser. Gradients of independent networks do not interact, and SGD with
+momentum and weight decay acts elementwise, so this equals evaluating them one by one.
+Every candidate's initial weights are seeded by (seed, architecture), never by its
+position in a group.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from . import config
+from .spaces import nb201
+from .store import MissingResult, ResultStore, nan_to_inf
+
+# ---------------------------------------------------------------------------- settings
+
+TEACHER_RESNET20 = {"model": "resnet20", "init": "pretrained", "epochs": 0}
+
+PAPER = {
+    "C": 16, "N": 5,                 # NB201 candidate network
+    "steps": 150,                    # SGD steps on the one batch ("150 epochs")
+    "batch_size": 32, "gamma": 16,   # batch and pool expansion factor
+    "beta": 0.8,                     # Eq. 4
+    "lr": 0.1, "momentum": 0.9, "weight_decay": 5e-4, "nesterov": False,
+    "teacher": TEACHER_RESNET20,     # see nasbook.teacher for the spec format
+    "teacher_bn_train": False,       # True: the official code's train-mode teacher BatchNorm
+    "record_every": 10,              # also store the loss curve every this many steps
+}
+
+# what the search developer uses (nasbook.rmi.search_signal)
+SIGNAL_PROFILES = {
+    # seconds on 2 cores: a tiny candidate, few steps, the pretrained ResNet-20 as it is
+    "smoke": {**PAPER, "C": 4, "N": 1, "steps": 10, "batch_size": 16, "gamma": 4},
+    # minutes on 2 cores: a small candidate; teacher = pretrained ResNet-20 fine-tuned for one
+    # epoch on 10k images of the JPEG CIFAR-10 used here (see nasbook.teacher)
+    "cpu": {**PAPER, "C": 8, "N": 1, "steps": 100,
+            "teacher": {"model": "resnet20", "init": "pretrained", "epochs": 1, "lr": 0.01,
+                        "limit": 10000, "seed": 0}},
+    # the paper's settings; teacher = pretrained ResNet-20 fine-tuned for 5 epochs on the
+    # full JPEG training set (the data here is a JPEG re-encoding of CIFAR-10)
+    "paper": {**PAPER, "teacher": {"model": "resnet20", "init": "pretrained", "epochs": 5, "lr": 0.01,
+                                   "limit": None, "seed": 0}},
+}
+
+_NOT_KEYED = ("group", "progress")  # how a score is computed, not what it is
+
+
+def resolve(settings: dict | None) -> dict:
+    """Complete `settings` with the paper's values and validate them."""
+    s = dict(PAPER)
+    if settings:
+        unknown = set(settings) - set(PAPER) - set(_NOT_KEYED)
+        if unknown:
+            raise ValueError(f"unknown RMI setting(s) {sorted(unknown)}: expected keys among "
+                             f"{sorted(PAPER) + list(_NOT_KEYED)} (see nasbook.rmi.PAPER)")
+        s.update(settings)
+    if not 0.0 <= float(s["beta"]) <= 1.0:
+        raise ValueError(f"beta must lie in [0, 1], got {s['beta']}")
+    for key in ("C", "N", "steps", "batch_size", "gamma", "record_every"):
+        if int(s[key]) < 1:
+            raise ValueError(f"setting {key!r} must be a positive integer, got {s[key]!r}")
+    if int(s["batch_size"]) < 2:
+        raise ValueError("batch_size must be at least 2 (CKA needs two images)")
+    return s
+
+
+def store_config(settings: dict, seed: int) -> dict:
+    """What keys a stored score: the settings (less how it is computed) and the seed."""
+    return {**{k: v for k, v in settings.items() if k not in _NOT_KEYED}, "seed": int(seed)}
+
+
+# ---------------------------------------------------------------------------- CKA
+
+def _as_matrix(x, name: str) -> torch.Tensor:
+    x = torch.as_tensor(x)
+    if x.dim() < 2:
+        raise ValueError(f"{name} must have one row per example (shape N x ...), got shape {tuple(x.shape)}")
+    if not x.is_floating_point():
+        x = x.float()
+    return x.reshape(x.shape[0], -1)
+
+
+def center_gram(gram: torch.Tensor) -> torch.Tensor:
+    """H K H with H = I - 11^T/n (the biased HSIC estimator), for [..., n, n]."""
+    return (gram - gram.mean(-1, keepdim=True) - gram.mean(-2, keepdim=True)
+            + gram.mean((-2, -1), keepdim=True))
+
+
+def gram_cka(gram_x: torch.Tensor, gram_y: torch.Tensor) -> torch.Tensor:
+    """CKA of two Gram matrices [..., n, n]: <K~, L~>_F / (|K~|_F |L~|_F)."""
+    k, l = center_gram(gram_x), center_gram(gram_y)
+    return (k * l).sum((-2, -1)) / (torch.linalg.matrix_norm(k) * torch.linalg.matrix_norm(l))
+
+
+def linear_cka(x, y) -> torch.Tensor:
+    """Linear CKA between representations x (N x ...) and y (N x ...) of the same N examples.
+
+    Each row is flattened (C*H*W). Differentiable; NaN when a representation is constant
+    over the examples (its centred Gram matrix is zero), exactly like the official code.
+    """
+    x, y = _as_matrix(x, "x"), _as_matrix(y, "y")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must describe the same examples: got {x.shape[0]} and {y.shape[0]} rows")
+    if x.shape[0] < 2:
+        raise ValueError("CKA needs at least 2 examples")
+    if x.dtype != y.dtype:
+        x, y = x.to(torch.promote_types(x.dtype, y.dtype)), y.to(torch.promote_types(x.dtype, y.dtype))
+    return gram_cka(x @ x.T, y @ y.T)
+
+
+def rmi_loss(teacher_stages: Sequence[torch.Tensor], stages: Sequence[torch.Tensor]) -> torch.Tensor:
+    """sum over stages of (1 - CKA(teacher stage, candidate stage))."""
+    if len(teacher_stages) != len(stages):
+        raise ValueError(f"teacher has {len(teacher_stages)} stages, candidate {len(stages)}")
+    return sum(1.0 - linear_cka(t, s) for t, s in zip(teacher_stages, stages))
+
+
+def mixed_loss(beta: float, rmi: torch.Tensor | None, ce: torch.Tensor | None) -> torch.Tensor:
+    """beta * RMI + (1 - beta) * CE, leaving out a term whose weight is zero."""
+    if beta == 0.0:
+        return ce
+    if beta == 1.0:
+        return rmi
+    return beta * rmi + (1.0 - beta) * ce
+
+
+# ---------------------------------------------------------------------------- the batch
+
+@dataclass
+class Batch:
+    """The one batch every candidate trains on, with the teacher's stage outputs."""
+    x: torch.Tensor                    # candidate input, CIFAR-normalised [B, 3, 32, 32]
+    y: torch.Tensor                    # labels [B]
+    teacher_stages: list[torch.Tensor]  # detached teacher stage outputs on these images
+    pool_index: torch.Tensor           # which pool images were kept
+    pool_ce: torch.Tensor              # teacher cross-entropy of every pool image
+
+
+def select_batch(teacher: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(indices, ce): the `batch_size` pool images with the lowest teacher cross-entropy
+    (sorted by it), and the cross-entropy of every pool image.
+
+    The teacher is used in whatever mode it is in (eval, or train for the official
+    BatchNorm behaviour).
+    """
+    if batch_size > len(x):
+        raise ValueError(f"cannot keep {batch_size} images of a pool of {len(x)}")
+    with torch.no_grad():
+        ce = F.cross_entropy(teacher(x), y, reduction="none")
+    return torch.argsort(ce, stable=True)[:batch_size], ce
+
+
+def _renormalize(x: torch.Tensor, mean_from, std_from, mean_to, std_to) -> torch.Tensor:
+    def col(v):
+        return torch.as_tensor(v, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    return (x * col(std_from) + col(mean_from) - col(mean_to)) / col(std_to)
+
+
+def make_batch(teacher, settings: dict, seed: int, device=None) -> Batch:
+    """Draw the pool (augmented training images, seeded), select, run the teacher."""
+    from . import data  # noqa: WPS433 (imported late: nasbook.rmi is importable without data)
+
+    device = device or config.device()
+    pool = int(settings["gamma"]) * int(settings["batch_size"])
+    loader = data.Loader("train", pool, train=True, device=device, seed=int(seed),
+                         mean=data.CIFAR_MEAN, std=data.CIFAR_STD)
+    x, y = next(iter(loader))
+    x, y = x.to(device), y.to(device)
+    x_teacher = _renormalize(x, data.CIFAR_MEAN, data.CIFAR_STD, teacher.mean, teacher.std)
+    net = teacher.model.to(device)
+    if settings["teacher_bn_train"]:
+        net = copy.deepcopy(net).train()  # batch statistics, as the official code (running stats untouched)
+    else:
+        net.eval()
+    index, ce = select_batch(net, x_teacher, y, int(settings["batch_size"]))
+    with torch.no_grad():
+        _, stages = net(x_teacher[index], return_stages=True)
+    return Batch(x=x[index].contiguous(), y=y[index].contiguous(),
+                 teacher_stages=[s.detach().reshape(len(index), -1) for s in stages],
+                 pool_index=index.cpu(), pool_ce=ce.cpu())
+
+
+# ---------------------------------------------------------------------------- candidates
+
+def arch_seed(seed: int, arch: str) -> int:
+    """Initial-weight seed of one candidate: depends on (seed, architecture) only."""
+    digest = hashlib.sha256(f"{int(seed)}:{nb201.index_of(arch)}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def build_candidate(arch: str, settings: dict, seed: int, device=None) -> torch.nn.Module:
+    from .spaces.nb201_network import build_network
+
+    torch.manual_seed(arch_seed(seed, arch))
+    net = build_network(arch, C=int(settings["C"]), N=int(settings["N"]), num_classes=10)
+    return net.to(device or config.device()).train()
+
+
+def record_steps(settings: dict) -> list[int]:
+    steps, every = int(settings["steps"]), int(settings["record_every"])
+    return sorted(set(range(every, steps + 1, every)) | {steps})
+
+
+def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, device=None) -> list[dict]:
+    """Train len(archs) fresh candidates together on `batch`; one result dict each.
+
+    Result: score (mixed loss at the last step, NaN kept), rmi and ce at the last step,
+    curve (mixed loss at record_steps), seconds (wall time of the group / len(archs)).
+    """
+    device = device or config.device()
+    start = time.perf_counter()
+    beta = float(settings["beta"])
+    nets = [build_candidate(a, settings, seed, device) for a in archs]
+    params = [p for net in nets for p in net.parameters()]
+    opt = torch.optim.SGD(params, lr=float(settings["lr"]), momentum=float(settings["momentum"]),
+                          weight_decay=float(settings["weight_decay"]), nesterov=bool(settings["nesterov"]))
+    steps = int(settings["steps"])
+    wanted = record_steps(settings)
+    curve, last = [], None
+    for step in range(1, steps + 1):
+        opt.zero_grad(set_to_none=True)
+        mixed, rmis, ces = [], [], []
+        for net in nets:
+            logits, stages = net(batch.x, return_stages=True)
+            rmi = rmi_loss(batch.teacher_stages, stages) if beta > 0 else None
+            ce = F.cross_entropy(logits, batch.y) if beta < 1 else None
+            mixed.append(mixed_loss(beta, rmi, ce))
+            rmis.append(rmi.detach() if rmi is not None else torch.tensor(math.nan, device=device))
+            ces.append(ce.detach() if ce is not None else torch.tensor(math.nan, device=device))
+        losses = torch.stack(mixed)
+        if step in wanted:
+            curve.append(losses.detach())
+        if step == steps:
+            last = (losses.detach(), torch.stack(rmis), torch.stack(ces))
+            break  # the score is the loss of the last step; its update would change nothing scored
+        # independent networks: d(sum)/d(theta_k) = d(loss_k)/d(theta_k). A loss with no
+        # gradient (every cell output identically zero and beta = 1) leaves its net as it is.
+        trainable = [m for m in mixed if m.requires_grad]
+        if trainable:
+            torch.stack(trainable).sum().backward()
+        opt.step()
+    curve = torch.stack(curve).cpu().double().numpy()  # [len(wanted), K]
+    score, rmi, ce = (t.cpu().double().numpy() for t in last)
+    seconds = (time.perf_counter() - start) / len(archs)
+    return [{"score": float(score[k]), "rmi": float(rmi[k]), "ce": float(ce[k]),
+             "curve_steps": wanted, "curve": [float(v) for v in curve[:, k]], "seconds": seconds}
+            for k in range(len(archs))]
+
+
+def default_group(device=None) -> int:
+    device = torch.device(device or config.device())
+    return 16 if device.type == "cuda" else 1
+
+
+# ---------------------------------------------------------------------------- cached scoring
+
+class _Context:
+    """Teacher and batch, built on first use only (so stored results need no teacher)."""
+
+    def __init__(self, settings: dict, seed: int, root, device):
+        self.settings, self.seed, self.root, self.device = settings, seed, root, device
+        self._batch = None
+
+    @property
+    def batch(self) -> Batch:
+        if self._batch is None:
+            from . import teacher as teachers
+            t = teachers.load(self.settings["teacher"], root=self.root, device=self.device)
+            self._batch = make_batch(t, self.settings, self.seed, self.device)
+        return self._batch
+
+
+def rmi_store(settings: dict, seed: int, root=None) -> ResultStore:
+    return ResultStore("rmi_scores", store_config(settings, seed), root=root)
+
+
+def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, *, root=None,
+             device=None, group: int | None = None, progress: bool = True) -> list[dict]:
+    """Stored RMI results (see train_group) of `archs`, computing only the missing ones."""
+    s = resolve(settings)
+    group = int(group or s.get("group") or default_group(device))
+    device = device or config.device()
+    archs = [nb201.to_str(a) for a in archs]
+    store = rmi_store(s, seed, root)
+    missing = list(dict.fromkeys(a for a in archs if a not in store))
+    if missing:
+        if store.readonly:
+            raise MissingResult(store._missing(missing[0]))
+        ctx = _Context(s, seed, store.root, device)
+        chunks = [missing[i:i + group] for i in range(0, len(missing), group)]
+        bar = tqdm(total=len(missing), desc=f"RMI seed {seed}", disable=not progress, leave=False)
+        for chunk in chunks:
+            for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
+                store.put(arch, result)
+            bar.update(len(chunk))
+        bar.close()
+    return [store.get(a) for a in archs]
+
+
+def scores(archs: Sequence[str], settings: dict | None = None, seed: int = 0, **kwargs) -> np.ndarray:
+    """RMI scores (lower is better, NaN -> inf) of `archs`."""
+    return np.array([nan_to_inf(r["score"]) for r in evaluate(archs, settings, seed, **kwargs)], dtype=float)
+
+
+def search_signal(settings: dict | None = None, seed: int = 0, *, root=None, device=None,
+                  group: int | None = None) -> Callable[[Sequence[str]], np.ndarray]:
+    """A function archs -> RMI scores (lower is better, NaN -> inf), cached per
+    (settings, seed, arch) in a ResultStore so that nothing is computed twice.
+
+    settings: None (the paper's), a profile name of SIGNAL_PROFILES, or a dict of overrides.
+    """
+    if isinstance(settings, str):
+        if settings not in SIGNAL_PROFILES:
+            raise ValueError(f"unknown RMI signal profile {settings!r}: expected one of {list(SIGNAL_PROFILES)}")
+        settings = SIGNAL_PROFILES[settings]
+    s = resolve(settings)
+
+    def signal(archs: Sequence[str]) -> np.ndarray:
+        return scores(archs, s, seed, root=root, device=device, group=group, progress=len(archs) > 1)
+
+    signal.settings = s
+    signal.seed = seed
+    return signal

@@ -1,0 +1,67 @@
+"""Searches on the NB201 cell behind one entry point.
+
+    from nasbook.search import run
+    res = run("rea", signal="benchmark", budget=200, seed=0, dataset="cifar10")
+    res.arch, res.index, res.queried, res.seconds, res.test_acc["cifar100"]
+
+Methods driven by a search signal (signals.py): "random", "rea", "reinforce", "rminas",
+"gpnas" (and "gpnas_rdm", GP-NAS with random sampling). Signals: "benchmark" (the 12-epoch
+validation accuracy of `dataset`, the NATS-Bench protocol) and "rmi" (the RMI loss of
+RMI-NAS, CIFAR-10 teacher). Extra keyword options go to the method (e.g. ``n_collect`` for
+"rminas", ``sampler`` for "gpnas") or, prefixed ``rmi_``, to the RMI signal
+(``rmi_settings``: None = the paper's, a name of ``nasbook.rmi.SIGNAL_PROFILES`` or a dict;
+``rmi_seed``; ``rmi_root``). Weight-sharing methods ("darts", "gdas",
+"darts_pt", "drnas", "vimnas") live in ``nasbook.supernet`` and "rank_nosh" in
+``nasbook.search.rank_nosh``; `run` forwards to them.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+
+from .result import SearchResult
+from .signals import BudgetExhausted, Signal, make_signal, report
+
+# name -> (module, keyword options fixed by the name)
+SIGNAL_METHODS = {
+    "random": ("random_search", {}),
+    "rea": ("rea", {}),
+    "reinforce": ("reinforce", {}),
+    "rminas": ("rminas", {}),
+    "gpnas": ("gpnas", {"sampler": "mi"}),
+    "gpnas_rdm": ("gpnas", {"sampler": "random"}),
+}
+SUPERNET_METHODS = ("darts", "gdas", "darts_pt", "drnas", "vimnas")
+OTHER_METHODS = ("rank_nosh",)
+METHODS = tuple(SIGNAL_METHODS) + SUPERNET_METHODS + OTHER_METHODS
+
+
+def run(method: str, *, signal: str = "benchmark", budget: int | None = None, seed: int = 0,
+        dataset: str = "cifar10", score=None, **options) -> SearchResult:
+    """Run one search and return its SearchResult (pick, its accuracies, queries, time).
+
+    `budget` = the number of distinct architectures the search may evaluate. `score`
+    replaces the signal's fitness function (``indices -> (fitness, seconds)``; tests use
+    a cheap fake).
+    """
+    if method in SUPERNET_METHODS:
+        from .. import supernet
+        return supernet.run(method, seed=seed, dataset=dataset, **options)
+    if method in OTHER_METHODS:
+        module = importlib.import_module(f".{method}", __name__)
+        return module.run(seed=seed, dataset=dataset, **({"budget": budget} if budget is not None else {}), **options)
+    if method not in SIGNAL_METHODS:
+        raise ValueError(f"unknown search method {method!r}: expected one of {', '.join(METHODS)}")
+    if budget is None:
+        raise ValueError(f"method {method!r} needs budget= (the number of architectures it may evaluate, "
+                         f"e.g. 200 as in RMI-NAS Table 1)")
+    rmi_kw = {k: options.pop(k) for k in list(options) if k.startswith("rmi_")}
+    module_name, fixed = SIGNAL_METHODS[method]
+    module = importlib.import_module(f".{module_name}", __name__)
+    sig = make_signal(signal, dataset, budget, score=score, **rmi_kw)
+    t0 = time.perf_counter()
+    index, trace = module.search(sig, seed, **fixed, **options)
+    return report(method, sig, seed, index, time.perf_counter() - t0, trace)
+
+
+__all__ = ["run", "METHODS", "SIGNAL_METHODS", "SearchResult", "Signal", "BudgetExhausted", "make_signal"]

@@ -1,0 +1,426 @@
+"""The supernet training loop shared by all methods, and the methods' architecture
+parametrisations (how the E x O mixing weights of each step are produced and learned).
+
+  darts   softmax(alpha); alpha by Adam on validation batches, first order or second
+          order (unrolled, finite-difference Hessian-vector product, as DARTS / AutoDL).
+  gdas    Gumbel-softmax hard sample per step, straight-through; only the sampled op of
+          every edge is computed; tau linear 10 -> 0.1 over the epochs.
+  drnas   Dirichlet(elu(beta) + 1) reparameterised sample every forward; l2 1e-3 on beta.
+  vimnas  a small CNN maps fixed noise (1 x 3 x E x O) to mu (E x O); A = mu + N(0, 1)
+          every step, softmax per edge; the CNN by momentum SGD (lr 0.025).
+  none    alphas stay 0 (uniform mixing): DARTS-PT's "fix alpha" supernet.
+
+Every method writes its argmax-able logits into `net.alphas` (darts/gdas: alpha, drnas:
+beta, vimnas: mu), so `net.derive()` is the architecture of every method.
+
+One step = weights step on a train batch, then architecture step on a validation batch
+(the order of AutoDL-Projects' search-cell.py). A checkpoint after every epoch holds
+everything needed to continue bit-for-bit: weights, architecture state, both optimisers,
+the scheduler position, torch's RNG state and the history; loaders are re-seeded per
+epoch from (seed, epoch), so an interrupted run resumes exactly.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from nasbook.files import atomic_path
+
+from .model import Supernet
+
+METHODS = ("darts", "gdas", "drnas", "vimnas", "none")
+
+
+# -- data -----------------------------------------------------------------------------
+def balanced_subset(y: torch.Tensor, n: int | None, seed: int = 0) -> torch.Tensor:
+    """Indices of a class-balanced subset of n labels (all when n is None)."""
+    if n is None or n >= len(y):
+        return torch.arange(len(y))
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y.numpy())
+    per = [n // len(classes) + (1 if i < n % len(classes) else 0) for i in range(len(classes))]
+    idx = [rng.choice(np.flatnonzero(y.numpy() == c), size=k, replace=False) for c, k in zip(classes, per)]
+    return torch.from_numpy(np.sort(np.concatenate(idx)))
+
+
+@lru_cache(maxsize=4)
+def search_split(split: str, limit: int | None):
+    from nasbook import data
+    x, y = data.cifar10(split)
+    idx = balanced_subset(y, limit)
+    return x[idx], y[idx]
+
+
+def loader(split: str, cfg: dict, *, train: bool, seed: int, device):
+    from nasbook import data
+    x, y = search_split(split, cfg[f"limit_{'train' if split == 'search_train' else 'valid'}"])
+    return data.Loader((x, y), cfg["batch_size"], train=train, device=device, seed=seed,
+                       drop_last=train)
+
+
+def cycle(make):
+    """Endless iterator over loaders make(0), make(1), ... (re-seeded each pass)."""
+    k = 0
+    while True:
+        yield from make(k)
+        k += 1
+
+
+# -- architecture parametrisations ------------------------------------------------------
+class ConvReLUBN(nn.Sequential):
+    def __init__(self, c_in, c_out, k):
+        super().__init__(nn.Conv2d(c_in, c_out, k, padding=k // 2), nn.ReLU(), nn.BatchNorm2d(c_out))
+
+
+class Arch:
+    """Mixing weights for the weights step and the architecture step of one method."""
+    trainable = True
+
+    def __init__(self, net: Supernet, cfg: dict, seed: int):
+        self.net, self.cfg = net, cfg
+        self.opt = torch.optim.Adam(net.arch_parameters(), lr=cfg["arch_lr"], betas=tuple(cfg["arch_betas"]),
+                                    weight_decay=cfg["arch_wd"])
+
+    def set_epoch(self, epoch: int, epochs: int) -> None:
+        pass
+
+    def sample(self):
+        """(weights E x O or None for softmax(alpha), index per edge or None)."""
+        return None, None
+
+    def regulariser(self):
+        return 0.0
+
+    def probs(self) -> np.ndarray:
+        """The method's current architecture distribution (E x O) for plots."""
+        return F.softmax(self.net.alphas.detach().float(), -1).cpu().numpy()
+
+    def arch_loss(self, x, y):
+        W, index = self.sample()
+        return F.cross_entropy(self.net(x, W, index), y) + self.regulariser()
+
+    def step(self, xt, yt, xv, yv, w_lr: float, w_opt) -> None:
+        self.opt.zero_grad(set_to_none=True)
+        self.arch_loss(xv, yv).backward()
+        self.opt.step()
+
+    def state_dict(self) -> dict:
+        return {"opt": self.opt.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.opt.load_state_dict(state["opt"])
+
+
+class Fixed(Arch):
+    """alphas stay zero: uniform mixing (DARTS-PT's fix-alpha supernet)."""
+    trainable = False
+
+    def __init__(self, net, cfg, seed):
+        super().__init__(net, cfg, seed)
+        with torch.no_grad():
+            net.alphas.zero_()
+
+    def step(self, *a, **k):
+        pass
+
+
+class Darts(Arch):
+    def step(self, xt, yt, xv, yv, w_lr, w_opt):
+        if self.cfg.get("order", 1) == 1:
+            return super().step(xt, yt, xv, yv, w_lr, w_opt)
+        self._unrolled_step(xt, yt, xv, yv, w_lr, w_opt)
+
+    def _unrolled_step(self, xt, yt, xv, yv, lr, w_opt):
+        """Second-order DARTS: grad_a L_val(w - lr * grad_w L_train(w, a), a) with the
+        Hessian-vector product by central finite differences (eps = 0.01 / ||v||)."""
+        net = self.net
+        names = [n for n, _ in net.named_parameters() if n != "alphas"]
+        params = [p for n, p in net.named_parameters() if n != "alphas"]
+        wd, mom = self.cfg["wd"], self.cfg["momentum"]
+        loss = F.cross_entropy(net(xt), yt)
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            new = []
+            for p, g in zip(params, grads):
+                buf = w_opt.state.get(p, {}).get("momentum_buffer")
+                d = g + wd * p
+                new.append(p - lr * (d + (mom * buf if buf is not None else 0.0)))
+        unrolled = {n: w.requires_grad_() for n, w in zip(names, new)}
+        unrolled["alphas"] = net.alphas
+        buffers = dict(net.named_buffers())
+        lv = F.cross_entropy(torch.func.functional_call(net, {**unrolled, **buffers}, (xv,)), yv)
+        dalpha, *vector = torch.autograd.grad(lv, [net.alphas] + [unrolled[n] for n in names])
+        R = 0.01 / torch.cat([v.reshape(-1) for v in vector]).norm().clamp_min(1e-12)
+        with torch.no_grad():
+            for p, v in zip(params, vector):
+                p.add_(R * v)
+        gp = torch.autograd.grad(F.cross_entropy(net(xt), yt), net.alphas)[0]
+        with torch.no_grad():
+            for p, v in zip(params, vector):
+                p.sub_(2 * R * v)
+        gn = torch.autograd.grad(F.cross_entropy(net(xt), yt), net.alphas)[0]
+        with torch.no_grad():
+            for p, v in zip(params, vector):
+                p.add_(R * v)
+        self.opt.zero_grad(set_to_none=True)
+        net.alphas.grad = dalpha - lr * (gp - gn) / (2 * R)
+        self.opt.step()
+
+
+class Gdas(Arch):
+    def __init__(self, net, cfg, seed):
+        super().__init__(net, cfg, seed)
+        self.tau = cfg["tau_max"]
+
+    def set_epoch(self, epoch, epochs):
+        tmax, tmin = self.cfg["tau_max"], self.cfg["tau_min"]
+        self.tau = tmax - (tmax - tmin) * epoch / max(epochs - 1, 1)
+
+    def sample(self):
+        logp = F.log_softmax(self.net.alphas, dim=-1)
+        while True:  # as AutoDL: resample on the (rare) inf / nan
+            gumbels = -torch.empty_like(logp).exponential_().log()
+            probs = F.softmax((logp + gumbels) / self.tau, dim=-1)
+            index = probs.argmax(-1, keepdim=True)
+            hard = torch.zeros_like(probs).scatter_(-1, index, 1.0)
+            W = hard - probs.detach() + probs
+            if torch.isfinite(gumbels).all() and torch.isfinite(probs).all():
+                return W, index.view(-1).tolist()
+
+
+class Drnas(Arch):
+    def concentration(self):
+        return F.elu(self.net.alphas) + 1
+
+    def sample(self):
+        return torch.distributions.Dirichlet(self.concentration()).rsample(), None
+
+    def regulariser(self):
+        return self.cfg["drnas_reg"] * self.net.alphas.pow(2).sum()
+
+    def probs(self):
+        c = self.concentration().detach().float()
+        return (c / c.sum(-1, keepdim=True)).cpu().numpy()  # Dirichlet mean
+
+    def step(self, xt, yt, xv, yv, w_lr, w_opt):
+        super().step(xt, yt, xv, yv, w_lr, w_opt)
+
+
+class Generator(nn.Module):
+    """VIM-NAS's architectural network ConvReLUBN(3,14,3)-ConvReLUBN(14,1,3) on fixed noise."""
+
+    def __init__(self, E: int, O: int, seed: int, hidden: int = 14):
+        super().__init__()
+        self.body = nn.Sequential(ConvReLUBN(3, hidden, 3), ConvReLUBN(hidden, 1, 3))
+        g = torch.Generator().manual_seed(seed + 7919)
+        self.register_buffer("noise", torch.randn(1, 3, E, O, generator=g))
+        self.E, self.O = E, O
+
+    def forward(self):
+        return self.body(self.noise).view(self.E, self.O)
+
+
+class Vimnas(Arch):
+    def __init__(self, net, cfg, seed):
+        self.net, self.cfg = net, cfg
+        self.gen = Generator(net.num_edges, net.num_ops, seed).to(net.alphas.device)
+        self.opt = torch.optim.SGD(self.gen.parameters(), lr=cfg["vim_lr"], momentum=cfg["vim_momentum"],
+                                   weight_decay=cfg["vim_wd"])
+        self._sync()
+
+    def mu(self):
+        self.gen.train()
+        return self.gen()
+
+    def _sync(self):
+        with torch.no_grad():
+            self.net.alphas.copy_(self.mu())
+
+    def sample(self):
+        mu = self.mu()
+        return F.softmax(mu + torch.randn_like(mu), dim=-1), None
+
+    def step(self, xt, yt, xv, yv, w_lr, w_opt):
+        self.opt.zero_grad(set_to_none=True)
+        self.arch_loss(xv, yv).backward()
+        self.opt.step()
+        self._sync()
+
+    def state_dict(self):
+        return {"opt": self.opt.state_dict(), "gen": self.gen.state_dict()}
+
+    def load_state_dict(self, state):
+        self.gen.load_state_dict(state["gen"])
+        self.opt.load_state_dict(state["opt"])
+
+
+ARCHS = {"darts": Darts, "gdas": Gdas, "drnas": Drnas, "vimnas": Vimnas, "none": Fixed}
+
+
+def make_arch(method: str, net: Supernet, cfg: dict, seed: int) -> Arch:
+    if method not in ARCHS:
+        raise ValueError(f"unknown supernet method {method!r}: expected one of {', '.join(ARCHS)}")
+    return ARCHS[method](net, cfg, seed)
+
+
+# -- one epoch ------------------------------------------------------------------------
+def autocast(device):
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def train_epoch(net, arch: Arch, w_opt, cfg, *, seed, epoch, device, train_arch=True, trace=None,
+                progress=False, desc=""):
+    """One pass over the search-train split; returns loss/acc/seconds of the epoch."""
+    net.train()
+    t0 = time.perf_counter()
+    train = loader("search_train", cfg, train=True, seed=seed * 100003 + epoch, device=device)
+    valid = cycle(lambda k: loader("search_valid", cfg, train=True, seed=seed * 100003 + 50021 + 997 * epoch + k,
+                                   device=device))
+    params = net.weight_parameters()
+    tot_loss = tot_correct = n = 0.0
+    lr = w_opt.param_groups[0]["lr"]
+    log_every = cfg.get("log_every") or 0
+    for step, (xt, yt) in enumerate(tqdm(train, desc=desc, leave=False, disable=not progress)):
+        xv, yv = next(valid)
+        if device.type == "cuda":
+            xt, xv = xt.contiguous(memory_format=torch.channels_last), xv.contiguous(memory_format=torch.channels_last)
+        with autocast(device):
+            W, index = arch.sample()
+            logits = net(xt, W, index)
+            loss = F.cross_entropy(logits.float(), yt)
+        w_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, cfg["clip"])
+        w_opt.step()
+        if train_arch and arch.trainable:
+            with autocast(device):
+                arch.step(xt, yt, xv, yv, lr, w_opt)
+        tot_loss += float(loss.detach()) * len(yt)
+        tot_correct += float((logits.argmax(-1) == yt).sum())
+        n += len(yt)
+        if trace is not None and log_every and step % log_every == 0:
+            trace.append({"epoch": epoch, "step": step, "probs": arch.probs().round(5).tolist()})
+    return {"loss": tot_loss / max(n, 1), "acc": 100.0 * tot_correct / max(n, 1),
+            "seconds": time.perf_counter() - t0, "lr": lr}
+
+
+@torch.no_grad()
+def evaluate(net, cfg, device, batches: int | None = None) -> float:
+    """Accuracy (%) of the supernet (current mixing weights) on the search-valid split."""
+    net.eval()
+    correct = n = 0
+    for b, (x, y) in enumerate(loader("search_valid", cfg, train=False, seed=0, device=device)):
+        if batches is not None and b >= batches:
+            break
+        with autocast(device):
+            logits = net(x)
+        correct += int((logits.argmax(-1) == y).sum())
+        n += len(y)
+    net.train()
+    return 100.0 * correct / max(n, 1)
+
+
+# -- checkpoints -----------------------------------------------------------------------
+def checkpoint_path(directory: Path, tag: str, epoch: int) -> Path:
+    return Path(directory) / f"{tag}_e{epoch:03d}.pt"
+
+
+def latest_checkpoint(directory: Path, tag: str) -> tuple[int, Path | None]:
+    best = (0, None)
+    for p in Path(directory).glob(f"{tag}_e*.pt"):
+        m = re.fullmatch(re.escape(tag) + r"_e(\d+)\.pt", p.name)
+        if m and int(m.group(1)) > best[0]:
+            best = (int(m.group(1)), p)
+    return best
+
+
+def save_checkpoint(path, *, net, arch, w_opt, sched, epoch, history, trace):
+    state = {"net": net.state_dict(), "net_config": net.config(), "arch": arch.state_dict(),
+             "w_opt": w_opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch,
+             "history": history, "trace": trace, "rng": torch.get_rng_state(),
+             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_net(path, device="cpu") -> Supernet:
+    """The supernet of a search checkpoint (or a Supernet.save file)."""
+    ckpt = torch.load(path, map_location=device, weights_only=False)
+    if "net" in ckpt:
+        net = Supernet(**ckpt["net_config"])
+        net.load_state_dict(ckpt["net"])
+        return net.to(device)
+    return Supernet.load(path, map_location=device).to(device)
+
+
+def build(method, cfg, seed, device):
+    torch.manual_seed(seed)
+    net = Supernet(C=cfg["C"], N=cfg["N"], num_classes=10, ops=cfg.get("ops") or Supernet().ops).to(device)
+    if device.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    arch = make_arch(method, net, cfg, seed)
+    w_opt = torch.optim.SGD(net.weight_parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
+                            nesterov=cfg["nesterov"], weight_decay=cfg["wd"])
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(w_opt, T_max=cfg["epochs"], eta_min=cfg["lr_min"])
+    return net, arch, w_opt, sched
+
+
+class Incomplete(RuntimeError):
+    """The time budget ran out at an epoch boundary; rerun the same call to continue."""
+
+
+def train_supernet(method: str, cfg: dict, seed: int, directory: Path, tag: str, *, device,
+                   max_seconds: float | None = None, keep: str = "all", progress: bool = True,
+                   stop_epoch: int | None = None) -> dict:
+    """Train the supernet for cfg['epochs'] epochs with checkpoints `<tag>_eNNN.pt` in
+    `directory`, continuing from the newest one. Returns {net, arch, history, trace, path}.
+
+    `stop_epoch` stops early (like a kill after that epoch; used by the resume test).
+    """
+    net, arch, w_opt, sched = build(method, cfg, seed, device)
+    start, path = latest_checkpoint(directory, tag)
+    history, trace = [], []
+    if path is not None:
+        ckpt = torch.load(path, map_location=device, weights_only=False)
+        net.load_state_dict(ckpt["net"])
+        arch.load_state_dict(ckpt["arch"])
+        w_opt.load_state_dict(ckpt["w_opt"])
+        sched.load_state_dict(ckpt["sched"])
+        history, trace = ckpt["history"], ckpt["trace"]
+        torch.set_rng_state(ckpt["rng"])
+        if ckpt.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
+    t_begin = time.perf_counter()
+    epochs = cfg["epochs"]
+    for epoch in range(start, epochs if stop_epoch is None else min(epochs, stop_epoch)):
+        if max_seconds is not None and time.perf_counter() - t_begin > max_seconds:
+            raise Incomplete(f"{tag}: stopped after epoch {epoch} of {epochs} (time budget {max_seconds:.0f}s); "
+                             f"run again to continue from the checkpoint")
+        arch.set_epoch(epoch, epochs)
+        rec = train_epoch(net, arch, w_opt, cfg, seed=seed, epoch=epoch, device=device, trace=trace,
+                          progress=progress, desc=f"{tag} epoch {epoch + 1}/{epochs}")
+        sched.step()
+        rec.update(epoch=epoch + 1, arch=list(net.derive()), probs=arch.probs().round(5).tolist())
+        if cfg.get("eval_batches"):
+            rec["valid_acc"] = evaluate(net, cfg, device, cfg["eval_batches"])
+        history.append(rec)
+        new = checkpoint_path(directory, tag, epoch + 1)
+        save_checkpoint(new, net=net, arch=arch, w_opt=w_opt, sched=sched, epoch=epoch + 1,
+                        history=history, trace=trace)
+        if keep == "last" and path is not None and path != new:
+            path.unlink(missing_ok=True)
+        path = new
+    return {"net": net, "arch": arch, "history": history, "trace": trace, "path": path}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test suite: set up from scratch, then pytest (unit tests + smoke execution of every
+# notebook + re-rendering of the committed cpu figures from committed results).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export NASBOOK_DATA="${NASBOOK_DATA:-$(cd .. && pwd)/shared/data}"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

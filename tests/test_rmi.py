@@ -1,0 +1,140 @@
+"""RMI score: CKA against an independent formula, batch selection, batched == sequential,
+NaN -> inf, determinism, and a real (tiny) search_signal call."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nasbook import rmi, rmi_experiments
+from nasbook.spaces import nb201
+
+ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+TINY = {"C": 4, "N": 1, "steps": 6, "batch_size": 8, "gamma": 2, "record_every": 2}
+
+
+def feature_space_cka(x, y):
+    """||Y^T X||_F^2 / (||X^T X||_F ||Y^T Y||_F) on column-centred features (paper Eq. 3)."""
+    x = x - x.mean(0, keepdims=True)
+    y = y - y.mean(0, keepdims=True)
+    return np.linalg.norm(y.T @ x) ** 2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
+
+
+def test_linear_cka_matches_feature_space_formula():
+    rng = np.random.default_rng(0)
+    for n, dx, dy in [(10, 5, 7), (32, 64, 3), (16, 200, 50)]:
+        x = rng.normal(size=(n, dx))
+        y = x[:, :1] * rng.normal(size=(1, dy)) + 0.5 * rng.normal(size=(n, dy))  # related, not equal
+        got = rmi.linear_cka(torch.from_numpy(x), torch.from_numpy(y)).item()
+        assert got == pytest.approx(feature_space_cka(x, y), rel=1e-10)
+
+
+def test_linear_cka_flattens_feature_maps_and_is_invariant():
+    torch.manual_seed(0)
+    x = torch.randn(12, 3, 4, 4, dtype=torch.float64)
+    y = torch.randn(12, 5, 2, 2, dtype=torch.float64) + x[:, :1, :2, :2]
+    base = rmi.linear_cka(x, y).item()
+    assert base == pytest.approx(rmi.linear_cka(x.reshape(12, -1), y.reshape(12, -1)).item(), rel=1e-12)
+    q, _ = torch.linalg.qr(torch.randn(48, 48, dtype=torch.float64))  # orthogonal transform
+    assert rmi.linear_cka(x.reshape(12, -1) @ q, y).item() == pytest.approx(base, rel=1e-10)
+    assert rmi.linear_cka(7.5 * x, 0.01 * y).item() == pytest.approx(base, rel=1e-10)  # isotropic scaling
+    assert rmi.linear_cka(x + 3.0, y).item() == pytest.approx(base, rel=1e-10)  # centring
+    assert rmi.linear_cka(x, x).item() == pytest.approx(1.0, abs=1e-12)
+    assert 0.0 <= base <= 1.0
+
+
+def test_linear_cka_rejects_bad_input_and_nan_on_constant():
+    with pytest.raises(ValueError, match="same examples"):
+        rmi.linear_cka(torch.randn(4, 3), torch.randn(5, 3))
+    assert math.isnan(rmi.linear_cka(torch.zeros(6, 3), torch.randn(6, 2)).item())
+
+
+def test_batch_selection_keeps_lowest_cross_entropy():
+    torch.manual_seed(1)
+    teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 10))
+    x, y = torch.randn(40, 3, 2, 2), torch.randint(0, 10, (40,))
+    index, ce = rmi.select_batch(teacher, x, y, 8)
+    assert len(index) == 8 and len(set(index.tolist())) == 8
+    kept = torch.zeros(40, dtype=torch.bool)
+    kept[index] = True
+    assert ce[kept].max() <= ce[~kept].min()
+    expected = torch.nn.functional.cross_entropy(teacher(x), y, reduction="none")
+    assert torch.allclose(ce, expected.detach())
+
+
+def _fake_batch(n=8, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, 32, 32, generator=g)
+    stages = [torch.randn(n, 16 * 32 * 32, generator=g), torch.randn(n, 32 * 16 * 16, generator=g),
+              torch.randn(n, 64 * 8 * 8, generator=g)]
+    return rmi.Batch(x=x, y=torch.randint(0, 10, (n,), generator=g), teacher_stages=stages,
+                     pool_index=torch.arange(n), pool_ce=torch.zeros(n))
+
+
+def test_batched_training_equals_sequential():
+    archs = ["|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|",
+             "|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|",
+             ALL_NONE]
+    s = rmi.resolve(TINY)
+    batch = _fake_batch()
+    together = rmi.train_group(archs, batch, s, seed=3, device="cpu")
+    alone = [rmi.train_group([a], batch, s, seed=3, device="cpu")[0] for a in archs]
+    for t, a in zip(together, alone):
+        np.testing.assert_allclose(t["curve"], a["curve"], rtol=1e-5, atol=1e-6)
+        assert t["curve_steps"] == a["curve_steps"] == [2, 4, 6]
+    assert math.isnan(together[2]["score"])  # all-none cell: zero stage output, CKA undefined
+    assert all(math.isfinite(t["score"]) for t in together[:2])  # ... and it does not leak into the others
+
+
+def test_seeded_determinism_and_beta_zero_is_cross_entropy():
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
+    s = rmi.resolve(TINY)
+    batch = _fake_batch()
+    first = rmi.train_group([arch], batch, s, seed=5, device="cpu")[0]
+    again = rmi.train_group([arch], batch, s, seed=5, device="cpu")[0]
+    other = rmi.train_group([arch], batch, s, seed=6, device="cpu")[0]
+    assert first["curve"] == again["curve"]
+    assert first["curve"] != other["curve"]
+    ce_only = rmi.train_group([arch, ALL_NONE], batch, rmi.resolve({**TINY, "beta": 0.0}), seed=5, device="cpu")
+    assert all(r["score"] == r["ce"] and math.isfinite(r["score"]) for r in ce_only)
+    mixed = first
+    assert mixed["score"] == pytest.approx(0.8 * mixed["rmi"] + 0.2 * mixed["ce"], rel=1e-5)
+
+
+def test_kendall_ranks_inf_last():
+    assert rmi_experiments.kendall([1.0, 2.0, np.inf], [90.0, 80.0, 10.0]) == pytest.approx(1.0)
+    assert rmi_experiments.kendall([3.0, 2.0, 1.0], [90.0, 80.0, 10.0]) == pytest.approx(-1.0)
+
+
+def test_resolve_rejects_unknown_settings():
+    with pytest.raises(ValueError, match="unknown RMI setting"):
+        rmi.resolve({"stepz": 3})
+    with pytest.raises(ValueError, match="beta"):
+        rmi.resolve({"beta": 1.5})
+
+
+def test_search_signal_end_to_end(shared_data, tmp_path):
+    settings = {**TINY, "steps": 3, "teacher": {"model": "resnet20", "init": "pretrained", "epochs": 0,
+                                                 "test_limit": 200}}
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
+    signal = rmi.search_signal(settings, seed=0, root=tmp_path, device="cpu")
+    out = signal([arch, ALL_NONE])
+    assert out.shape == (2,) and np.isfinite(out[0]) and out[1] == np.inf  # NaN -> inf
+    store = rmi.rmi_store(rmi.resolve(settings), 0, root=tmp_path)
+    assert len(store.items()) == 2
+    again = rmi.search_signal(settings, seed=0, root=tmp_path, device="cpu")([ALL_NONE, arch])
+    np.testing.assert_array_equal(again, out[::-1])  # read back from the store, not recomputed
+    assert len(store.items()) == 2
+    batch = rmi.make_batch(__import__("nasbook.teacher", fromlist=["load"]).load(settings["teacher"], root=tmp_path,
+                                                                                   device="cpu"),
+                           rmi.resolve(settings), 0, "cpu")
+    kept = torch.zeros(len(batch.pool_ce), dtype=torch.bool)
+    kept[batch.pool_index] = True
+    assert len(batch.pool_ce) == 16 and kept.sum() == 8 and batch.pool_ce[kept].max() <= batch.pool_ce[~kept].min()
+
+
+def test_stratified_sample_spans_accuracy(shared_data):
+    archs = rmi_experiments.stratified_sample(10)
+    assert archs == rmi_experiments.stratified_sample(10) and len(set(archs)) == 10
+    acc = rmi_experiments.ground_truth()[[nb201.index_of(a) for a in archs]]
+    assert acc.max() - acc.min() > 50  # from ~10% to >90%

@@ -1,0 +1,167 @@
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nasbook.spaces import nb201
+from nasbook.supernet import Supernet
+from nasbook.supernet import search
+from nasbook.supernet.model import to_network
+
+TINY = dict(C=4, N=1, limit_train=128, limit_valid=128, batch_size=32, epochs=2, log_every=1)
+
+
+def reference_forward(net, x, W):
+    """Per-edge sum over ops, written independently of the fused cell."""
+    x = net.stem(x)
+    for s, stage in enumerate(net.stages):
+        if s:
+            x = net.reductions[s - 1](x)
+        for cell in stage:
+            nodes = [x, None, None, None]
+            for e, (to, frm) in enumerate(nb201.EDGES):
+                y = sum(W[e, k] * cell.edges[e][k](nodes[frm]) for k in range(net.num_ops))
+                nodes[to] = y if nodes[to] is None else nodes[to] + y
+            x = nodes[3]
+    return net.head(x)
+
+
+def test_mixed_op_onehot_equals_discrete_op():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    x = torch.randn(4, 3, 32, 32)
+    W = F.softmax(torch.randn(6, 5), -1)
+    assert torch.allclose(net(x, W), reference_forward(net, x, W), atol=1e-5)
+    cell = net.cells[0]
+    h = torch.randn(4, 4, 8, 8)
+    for k, name in enumerate(net.ops):
+        onehot = torch.zeros(6, 5)
+        onehot[:, k] = 1
+        # every edge carries op k only: node 1 = op(h), node 2 = op(h) + op(node1), ...
+        out = cell(h, onehot, [list(range(5))] * 6)
+        ops = cell.edges
+        n1 = ops[0][k](h)
+        n2 = ops[1][k](h) + ops[2][k](n1)
+        n3 = ops[3][k](h) + ops[4][k](n1) + ops[5][k](n2)
+        assert torch.allclose(out, n3, atol=1e-5), name
+
+
+def test_discretized_supernet_is_the_nb201_network():
+    # In train mode both use batch statistics everywhere: the search cells' BN has no
+    # affine and no running stats, the NB201 cells' BN has affine weight 1 / bias 0 at
+    # init, and the supernet conv's bias (bias=not affine, as official) cancels in BN.
+    # In eval mode they would differ: NB201 BN uses running statistics, search cells not.
+    torch.manual_seed(1)
+    rng = np.random.default_rng(0)
+    x = torch.randn(6, 3, 32, 32)
+    for _ in range(3):
+        arch = nb201.sample(rng)
+        net = Supernet(C=4, N=2)
+        for cell in net.cells:  # non-zero conv biases, to check that they cancel
+            for edge in cell.edges:
+                for m in edge.modules():
+                    if isinstance(m, torch.nn.Conv2d) and m.bias is not None:
+                        torch.nn.init.normal_(m.bias)
+        net.discretize(arch)
+        ref = to_network(net, arch).train()
+        assert torch.allclose(net(x), ref(x), atol=1e-4), arch
+        assert net.derive_str() == arch
+
+
+def test_gdas_one_op_per_edge_and_gradient_reaches_alpha():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    calls = []
+    for cell in net.cells:
+        for e, edge in enumerate(cell.edges):
+            for k, op in enumerate(edge):
+                op.register_forward_hook(lambda m, i, o, e=e, k=k: calls.append((e, k)))
+    arch = search.make_arch("gdas", net, dict(search_cfg(), tau_max=10.0, tau_min=0.1), 0)
+    W, index = arch.sample()
+    assert torch.allclose(W.sum(-1), torch.ones(6)) and ((W == 1) | (W == 0)).all()
+    net(torch.randn(2, 3, 32, 32), W, index).sum().backward()
+    per_cell = len(net.cells)
+    evaluated = [(e, k) for e, k in calls]
+    # one op per edge per cell ("none" is never called as a module)
+    for e in range(6):
+        ks = {k for ee, k in evaluated if ee == e}
+        assert ks <= {index[e]}
+        assert len([1 for ee, _ in evaluated if ee == e]) in (0, per_cell)
+    assert net.alphas.grad is not None and net.alphas.grad.abs().sum() > 0
+
+
+def search_cfg(**kw):
+    from nasbook.supernet.experiments import COMMON
+    return dict(COMMON, **kw)
+
+
+def test_drnas_simplex_and_concentration():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    with torch.no_grad():
+        net.alphas.copy_(torch.randn(6, 5))
+    arch = search.make_arch("drnas", net, search_cfg(), 0)
+    W, _ = arch.sample()
+    assert (W >= 0).all() and torch.allclose(W.sum(-1), torch.ones(6), atol=1e-5)
+    a = net.alphas.detach()
+    assert torch.allclose(arch.concentration(), torch.where(a > 0, a + 1, torch.exp(a)))
+    # reparameterised: gradients flow into beta
+    (W * torch.arange(5.0)).sum().backward()
+    assert net.alphas.grad.abs().sum() > 0
+
+
+def test_vimnas_generator_shape():
+    net = Supernet(C=4, N=1)
+    arch = search.make_arch("vimnas", net, search_cfg(), 0)
+    mu = arch.mu()
+    assert mu.shape == (6, 5)
+    assert torch.allclose(net.alphas, mu.detach())
+    W, _ = arch.sample()
+    assert torch.allclose(W.sum(-1), torch.ones(6), atol=1e-5)
+    two_ops = Supernet(C=4, N=1, ops=("skip_connect", "nor_conv_3x3"))
+    assert search.make_arch("vimnas", two_ops, search_cfg(), 0).mu().shape == (6, 2)
+
+
+def test_api_fix_mask_swap_save(tmp_path):
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=2, ops=("skip_connect", "nor_conv_3x3"))
+    x = torch.randn(2, 3, 32, 32)
+    W = net.mixing_weights()
+    with net.masked(0, "nor_conv_3x3"):
+        assert net.mixing_weights()[0, 1] == 0 and net.mixing_weights()[0, 0] == W[0, 0]
+    assert torch.equal(net.mixing_weights(), W)
+    net.fix(2, 1)
+    assert net.fixed[2] == 1 and net.derive()[2] == 1
+    y = net(x)
+    net.save(tmp_path / "n.pt")
+    back = Supernet.load(tmp_path / "n.pt")
+    assert back.fixed == net.fixed and torch.allclose(back(x), y, atol=1e-6)
+    e0 = net.cells[0].edges[0]
+    net.swap_edges(0, 3, cells=[0])
+    assert net.cells[0].edges[3] is e0
+    c0, c1 = net.cells[0], net.cells[1]
+    net.swap_cells(0, 1)
+    assert net.cells[0] is c1 and net.cells[1] is c0
+    with pytest.raises(ValueError):
+        net.swap_cells(0, 2)
+
+
+def test_search_end_to_end_and_resume(shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path / "a"))
+    from nasbook.search.result import SearchResult
+    from nasbook.supernet import run
+    r = run("darts", seed=0, profile="smoke", progress=False, **TINY)
+    assert isinstance(r, SearchResult) and r.signal == "supernet"
+    assert nb201.index_of(r.arch) == r.index and 0 < r.test_acc["cifar10"] <= 100
+    assert len(r.trace[0]["history"]) == 2
+    final = r.trace[0]["history"][-1]["probs"]
+    # kill after epoch 1 (stop_epoch), rerun in the same store: continues from the checkpoint
+    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path / "b"))
+    from nasbook.supernet.search import Incomplete
+    with pytest.raises(Incomplete):
+        run("darts", seed=0, profile="smoke", progress=False, stop_epoch=1, **TINY)
+    ckpts = sorted((tmp_path / "b").rglob("supernet_e*.pt"))
+    assert [p.name for p in ckpts] == ["supernet_e001.pt"]
+    r2 = run("darts", seed=0, profile="smoke", progress=False, **TINY)
+    assert r2.trace[0]["history"][-1]["probs"] == final
+    assert r2.arch == r.arch
