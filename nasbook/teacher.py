@@ -91,11 +91,11 @@ def _fresh(spec: dict) -> torch.nn.Module:
     if spec["model"] == "nb201":
         from .spaces.nb201_network import build_network
         return build_network(spec["arch"], C=int(spec["C"]), N=int(spec["N"]), num_classes=10)
-    from .models import resnet
+    from .models.resnet import load_pretrained, resnet
     depth = int(spec["model"].removeprefix("resnet"))
     if spec["init"] == "pretrained":
-        return resnet.load_pretrained(depth)
-    return resnet.resnet(depth)
+        return load_pretrained(depth)
+    return resnet(depth)
 
 
 def store_of(spec: dict, root=None) -> ResultStore:
