@@ -98,7 +98,7 @@ def searches(method: str, signal: str, dataset: str, budget: int, seeds, profile
     if signal == "rmi":
         cfg["rmi_profile"] = rmi_profile
     store = ResultStore("search", cfg, root=_root(profile))
-    extra = {"rmi_settings": rmi_profile, "rmi_seed": 0} if signal == "rmi" else {}
+    extra = {"rmi_settings": rmi_profile, "rmi_seed": 0, "rmi_root": _root(profile)} if signal == "rmi" else {}
 
     def one(seed: int) -> dict:
         return run(method, signal=signal, budget=budget, seed=seed, dataset=dataset, **options, **extra).to_dict()

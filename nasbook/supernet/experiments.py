@@ -169,6 +169,18 @@ def run(method: str, *, seed: int, profile: str = "smoke", max_seconds: float | 
     return SearchResult.from_dict(store.compute(("search", seed), compute))
 
 
+def stored(profile: str, seed: int = 0) -> list[SearchResult]:
+    """The searches of `profile` already in the result store, computing nothing (notebook 07
+    computes them; notebook 04 shows its rows beside the other NB201 searches)."""
+    cfg = settings(profile)
+    out = []
+    for method in cfg["methods"]:
+        store = _store(f"nb201_search_{method}", method_config(method, cfg), profile)
+        out += [SearchResult.from_dict(store.get(("search", seed + s)))
+                for s in cfg["seeds"] if ("search", seed + s) in store]
+    return out
+
+
 def trajectory(profile: str, seed: int, progress=True, **kw) -> pd.DataFrame:
     """Thesis Fig. 3.1: NB201 test accuracy of argmax-alpha vs PT on DARTS supernet snapshots."""
     cfg = method_config("darts_pt", settings(profile, **kw))
