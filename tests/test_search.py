@@ -130,6 +130,23 @@ def test_weight_sharing_methods_are_forwarded(monkeypatch):
     assert calls == [("darts", {"seed": 4, "dataset": "cifar10", "epochs": 1})]
 
 
+def test_rmi_signal_searches_keep_rmi_scores_in_the_profile_store(shared_data, tmp_path, monkeypatch):
+    """The RMI losses behind a stored search live next to it (results/<profile>), not in results/."""
+    from nasbook import rmi
+    from nasbook.search import experiments
+    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path))
+    roots = []
+
+    def fake_evaluate(archs, settings=None, seed=0, *, root=None, **kw):
+        roots.append(root)
+        return [{"score": float(sum(op == 0 for op in nb201.parse(a))), "seconds": 0.0} for a in archs]
+    monkeypatch.setattr(rmi, "evaluate", fake_evaluate)
+    (res,) = experiments.searches("random", "rmi", "cifar10", 5, [0], "smoke", rmi_profile="smoke", progress=False)
+    assert len(res.queried) == 5
+    assert roots and all(r == tmp_path / "smoke" for r in roots)
+    assert (tmp_path / "smoke" / "search").is_dir()
+
+
 def test_theorem1_joint_mode_is_the_optimum_and_separable_f_has_it_per_edge():
     ops = nb201.ops_matrix()
     f = (ops == np.array(TARGET)).sum(1) + 0.01 * np.random.default_rng(0).random(len(ops))

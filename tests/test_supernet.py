@@ -165,3 +165,20 @@ def test_search_end_to_end_and_resume(shared_data, tmp_path, monkeypatch):
     r2 = run("darts", seed=0, profile="smoke", progress=False, **TINY)
     assert r2.trace[0]["history"][-1]["probs"] == final
     assert r2.arch == r.arch
+
+
+def test_stored_reads_finished_searches_only(shared_data, tmp_path, monkeypatch):
+    """Notebook 04 lists the weight-sharing searches already stored by notebook 07; it never trains."""
+    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path))
+    from nasbook.supernet import experiments as ws
+    assert ws.stored("smoke") == []
+    cfg = ws.settings("smoke")
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    done = ws._result("gdas", 0, nb201.parse(arch), 1.5, [], [])
+    ws._store("nb201_search_gdas", ws.method_config("gdas", cfg), "smoke").compute(("search", 0), lambda: done)
+    (r,) = ws.stored("smoke")
+    assert (r.method, r.arch, r.index) == ("gdas", arch, nb201.index_of(arch))
+    assert ws.stored("smoke", seed=1) == []  # another seed offset: not stored
+    row = ws.search_table([r]).iloc[0]
+    assert row["seeds"] == 1 and row["archs"] == arch
+    assert row["cifar10 (ours)"].startswith(f"{r.test_acc['cifar10']:.2f}")
