@@ -182,3 +182,30 @@ def test_stored_reads_finished_searches_only(shared_data, tmp_path, monkeypatch)
     row = ws.search_table([r]).iloc[0]
     assert row["seeds"] == 1 and row["archs"] == arch
     assert row["cifar10 (ours)"].startswith(f"{r.test_acc['cifar10']:.2f}")
+
+
+def test_pt_selection_resumes_where_it_stopped(shared_data, tmp_path, monkeypatch):
+    """Kill PT after two edges are decided: the rerun continues from the checkpoint and ends
+    exactly where an uninterrupted run ends."""
+    import copy
+    from nasbook.supernet import experiments as ws, pt
+    cfg = ws.method_config("darts_pt", ws.settings("smoke", **TINY))
+    net, *_ = search.build("darts", cfg, 0, torch.device("cpu"))
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    full = pt.select(copy.deepcopy(net), cfg, 0, tmp_path / "a", "pt", device=net.stem[0].weight.device, progress=False)
+    real, calls = pt.op_strengths, []
+
+    def dies_on_third_edge(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+    monkeypatch.setattr(pt, "op_strengths", dies_on_third_edge)
+    with pytest.raises(KeyboardInterrupt):
+        pt.select(copy.deepcopy(net), cfg, 0, tmp_path / "b", "pt", device=net.stem[0].weight.device, progress=False)
+    assert [p.name for p in (tmp_path / "b").glob("pt_e*.pt")] == ["pt_e002.pt"]
+    monkeypatch.setattr(pt, "op_strengths", real)
+    again = pt.select(copy.deepcopy(net), cfg, 0, tmp_path / "b", "pt", device=net.stem[0].weight.device, progress=False)
+    assert len(again["steps"]) == net.num_edges and again["arch"] == full["arch"]
+    assert [s["edge"] for s in again["steps"]] == [s["edge"] for s in full["steps"]]
+    assert [s["masked_acc"] for s in again["steps"]] == [s["masked_acc"] for s in full["steps"]]

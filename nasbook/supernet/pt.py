@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nasbook.files import atomic_path
 
 from . import search
 from .model import Supernet
@@ -46,13 +45,8 @@ def select(net: Supernet, cfg: dict, seed: int, directory: Path, tag: str, *, de
     steps, seconds, start = [], 0.0, 0
     done, path = search.latest_checkpoint(directory, tag)
     if path is not None:
-        ckpt = torch.load(path, map_location=device, weights_only=False)
-        net.load_state_dict(ckpt["net"])
-        arch.load_state_dict(ckpt["arch"])
-        w_opt.load_state_dict(ckpt["w_opt"])
-        sched.load_state_dict(ckpt["sched"])
+        ckpt = search.restore_checkpoint(path, net=net, arch=arch, w_opt=w_opt, sched=sched, device=device)
         steps, seconds, start = ckpt["steps"], ckpt["seconds"], done
-        torch.set_rng_state(ckpt["rng"])
     tune_epoch = start * cfg["pt_tune_epochs"]
     for k in range(start, E):
         t0 = time.perf_counter()
@@ -71,10 +65,8 @@ def select(net: Supernet, cfg: dict, seed: int, directory: Path, tag: str, *, de
                 tune_epoch += 1
         seconds += time.perf_counter() - t0
         steps.append(rec)
-        with atomic_path(search.checkpoint_path(directory, tag, k + 1)) as tmp:
-            torch.save({"net": net.state_dict(), "net_config": net.config(), "arch": arch.state_dict(),
-                        "w_opt": w_opt.state_dict(), "sched": sched.state_dict(), "steps": steps,
-                        "seconds": seconds, "rng": torch.get_rng_state()}, tmp)
+        search.save_checkpoint(search.checkpoint_path(directory, tag, k + 1), net=net, arch=arch, w_opt=w_opt,
+                               sched=sched, steps=steps, seconds=seconds)
         if path is not None:
             path.unlink(missing_ok=True)  # keep only the newest PT checkpoint
         path = search.checkpoint_path(directory, tag, k + 1)

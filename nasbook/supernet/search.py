@@ -347,13 +347,26 @@ def latest_checkpoint(directory: Path, tag: str) -> tuple[int, Path | None]:
     return best
 
 
-def save_checkpoint(path, *, net, arch, w_opt, sched, epoch, history, trace):
+def save_checkpoint(path, *, net, arch, w_opt, sched, **extra):
+    """Supernet, architecture parameters, optimiser, schedule and RNG state (+ `extra`), atomically."""
     state = {"net": net.state_dict(), "net_config": net.config(), "arch": arch.state_dict(),
-             "w_opt": w_opt.state_dict(), "sched": sched.state_dict(), "epoch": epoch,
-             "history": history, "trace": trace, "rng": torch.get_rng_state(),
+             "w_opt": w_opt.state_dict(), "sched": sched.state_dict(), **extra, "rng": torch.get_rng_state(),
              "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
+
+
+def restore_checkpoint(path, *, net, arch, w_opt, sched, device) -> dict:
+    """Load a save_checkpoint file into the given objects, restore the RNGs; returns its dict."""
+    ckpt = torch.load(path, map_location=device, weights_only=False)
+    net.load_state_dict(ckpt["net"])
+    arch.load_state_dict(ckpt["arch"])
+    w_opt.load_state_dict(ckpt["w_opt"])
+    sched.load_state_dict(ckpt["sched"])
+    torch.set_rng_state(ckpt["rng"])
+    if ckpt.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
+    return ckpt
 
 
 def load_net(path, device="cpu") -> Supernet:
@@ -394,15 +407,8 @@ def train_supernet(method: str, cfg: dict, seed: int, directory: Path, tag: str,
     start, path = latest_checkpoint(directory, tag)
     history, trace = [], []
     if path is not None:
-        ckpt = torch.load(path, map_location=device, weights_only=False)
-        net.load_state_dict(ckpt["net"])
-        arch.load_state_dict(ckpt["arch"])
-        w_opt.load_state_dict(ckpt["w_opt"])
-        sched.load_state_dict(ckpt["sched"])
+        ckpt = restore_checkpoint(path, net=net, arch=arch, w_opt=w_opt, sched=sched, device=device)
         history, trace = ckpt["history"], ckpt["trace"]
-        torch.set_rng_state(ckpt["rng"])
-        if ckpt.get("cuda_rng") is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
     t_begin = time.perf_counter()
     epochs = cfg["epochs"]
     for epoch in range(start, epochs if stop_epoch is None else min(epochs, stop_epoch)):
