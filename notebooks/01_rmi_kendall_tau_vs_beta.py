@@ -88,6 +88,14 @@ out.figure(fig, "tau_vs_beta")
 # tau at beta = 0; the exact peak location is within noise whenever neighbouring betas differ by
 # less than their standard deviations. Diverged candidates (NaN loss, e.g. cells whose output is
 # always zero) rank last, as in the official code; their count is the `diverged` column.
+#
+# **What the cpu profile measured** (25 architectures, 3 seeds, C=8, N=1 candidates, 100 steps,
+# fine-tuned ResNet-20 teacher at 85.7%): tau is 0.06 ± 0.20 with cross-entropy alone
+# (beta = 0; the paper's text: about 0.25), jumps to 0.66 at beta = 0.2 and peaks at
+# beta = 0.8 (0.76 ± 0.02), then drops at beta = 1.0 (0.71 ± 0.02): the paper's peak location
+# holds. Our beta = 0 value is lower than the paper's and noisier (one seed gives 0.27, another
+# -0.11): with 25 architectures and a loss that a one-batch fit drives to near zero, the CE
+# ranking is close to chance.
 
 # %%
 out.finish()
