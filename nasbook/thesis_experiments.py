@@ -8,10 +8,12 @@ Notebook 06_edge_shuffling
   Table 2.1 test accuracy before / after swapping two layers per stage (VGG, ResNet) or
             two edges per cell (supernet), over >= 10 seeded random swaps
 
-The thesis uses the DARTS cell space (8 cells, 14 edges, 7-8 ops). Here every supernet is
-the NAS-Bench-201 weight-sharing supernet of `nasbook.supernet` (one shared 6-edge cell
-architecture; S2 = {skip_connect, nor_conv_3x3}) in every profile: a DARTS-space supernet
-was not built (see the notebooks).
+The thesis uses the DARTS cell space (8 cells, 14 edges per cell, 8 ops). Notebook 05 does
+too in the paper profile (`nasbook.supernet.darts_space`, S2 = {skip_connect, sep_conv_3x3},
+the 14 edges of the normal cell); in the smoke and cpu profiles it uses the NAS-Bench-201
+weight-sharing supernet of `nasbook.supernet` (one shared 6-edge cell; S2 = {skip_connect,
+nor_conv_3x3}), 8x cheaper per image at the same width. Notebook 06 shuffles the edges of the
+NB201 supernet in every profile (the supernet of the weight-sharing searches).
 
 Supernets are trained here with first-order DARTS (alternating SGD steps on the weights
 and Adam steps on alphas, the NB201/DARTS hyper-parameters), one ResultStore item per
@@ -33,9 +35,12 @@ from .discretization import operation_strengths
 from .files import atomic_path
 from .profiles import select
 from .store import ResultStore
+from .supernet import darts_space
 
 S2_OPS = ("skip_connect", "nor_conv_3x3")
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+# per search space: (all ops for Fig. 2.1, the two ops of S2: skip first, then the conv)
+SPACES = {"nb201": (NB201_OPS, S2_OPS), "darts": (darts_space.OPS, darts_space.S2)}
 
 PAPER = {
     "table_2_1": {"VGG": (92.69, 9.83, 0.33), "ResNet": (93.86, 83.20, 2.03), "supernet": (88.44, 81.09, 1.87)},
@@ -45,16 +50,21 @@ PAPER = {
 _SEARCH = dict(lr=0.025, lr_min=0.001, momentum=0.9, weight_decay=3e-4, grad_clip=5.0,
                arch_lr=3e-4, arch_weight_decay=1e-3, batch_size=64)
 
+_NB201 = {"smoke": dict(C=4, N=1, epochs=2, train_limit=256, valid_limit=256, **_SEARCH),
+          "cpu": dict(C=8, N=1, epochs=10, train_limit=5000, valid_limit=5000, **_SEARCH)}
+
 PROFILES = {
     "smoke": dict(
-        supernet=dict(C=4, N=1, epochs=2, train_limit=256, valid_limit=256, **_SEARCH),
+        supernet=_NB201["smoke"],
+        supernet_05=_NB201["smoke"],  # notebook 05's supernet: the same one (trained once) ...
         discretize=dict(edges=3, max_epochs=2, patience=1, lr=0.005, tune_alphas=True),
         vgg=dict(model="vgg11_bn", epochs=1, train_limit=512, lr=0.05, batch_size=128),
         resnet=dict(depth=20, epochs=1, train_limit=512, lr=0.01, batch_size=128),
         shuffle=dict(trials=10, test_limit=500),
     ),
     "cpu": dict(
-        supernet=dict(C=8, N=1, epochs=10, train_limit=5000, valid_limit=5000, **_SEARCH),
+        supernet=_NB201["cpu"],
+        supernet_05=_NB201["cpu"],
         discretize=dict(edges=3, max_epochs=4, patience=1, lr=0.005, tune_alphas=False),
         vgg=dict(model="vgg16_bn", epochs=2, train_limit=20000, lr=0.05, batch_size=128),
         resnet=dict(depth=20, epochs=1, train_limit=None, lr=0.01, batch_size=128),
@@ -62,6 +72,8 @@ PROFILES = {
     ),
     "paper": dict(
         supernet=dict(C=16, N=5, epochs=50, train_limit=None, valid_limit=None, **_SEARCH),
+        # ... but the thesis' DARTS space in the paper profile (8 cells, C=16, DARTS' 50 epochs)
+        supernet_05=dict(space="darts", C=16, layers=8, epochs=50, train_limit=None, valid_limit=None, **_SEARCH),
         discretize=dict(edges=3, max_epochs=30, patience=2, lr=0.005, tune_alphas=True),
         vgg=dict(model="vgg16_bn", epochs=160, train_limit=None, lr=0.05, batch_size=128),
         resnet=dict(depth=56, epochs=30, train_limit=None, lr=0.01, batch_size=128),
@@ -143,20 +155,30 @@ class DartsTrainer:
             self.sched.load_state_dict(s["sched"])
 
 
-def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = True):
-    """The supernet with `ops` trained by first-order DARTS for the profile's epochs.
+def space(profile: str, key: str = "supernet_05") -> str:
+    return settings(profile)[key].get("space", "nb201")
 
-    Returns (net, trajectory DataFrame: epoch, train_loss, valid_acc, alphas (softmaxed E x O)).
-    Shared by notebooks 05 and 06 (same store, trained once).
+
+def build_supernet(cfg: dict, ops):
+    """NB201 supernet (C, N) or, with cfg["space"] == "darts", the DARTS-space one (C, layers)."""
+    from .supernet import Supernet
+    if cfg.get("space", "nb201") == "darts":
+        return darts_space.DartsSupernet(C=cfg["C"], layers=cfg["layers"], num_classes=10, ops=ops)
+    return Supernet(C=cfg["C"], N=cfg["N"], num_classes=10, ops=ops)
+
+
+def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = True, key: str = "supernet"):
+    """The supernet `settings(profile)[key]` with `ops` trained by first-order DARTS for
+    its epochs. Returns (net, trajectory DataFrame: epoch, train_loss, valid_acc, alphas
+    (softmaxed E x O)). In smoke/cpu notebooks 05 and 06 share it (same store, trained once).
     """
     from tqdm.auto import tqdm
-    from .supernet import Supernet
-    cfg = settings(profile)["supernet"]
+    cfg = settings(profile)[key]
     ops = tuple(ops)
     store = ResultStore("thesis_supernet", dict(cfg, ops=list(ops), seed=seed), root=_root(profile))
     dev = config.device()
     config.seed_everything(seed)
-    net = Supernet(C=cfg["C"], N=cfg["N"], num_classes=10, ops=ops).to(dev)
+    net = build_supernet(cfg, ops).to(dev)
     trainer = DartsTrainer(net, cfg, epochs=cfg["epochs"])
     done = [e for e in range(1, cfg["epochs"] + 1) if ("epoch", e) in store]
     last = max(done, default=0)
@@ -181,9 +203,9 @@ def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = 
     return net.eval(), traj
 
 
-def supernet_trajectory(profile: str, ops=NB201_OPS, seed: int = 0) -> pd.DataFrame:
+def supernet_trajectory(profile: str, ops=NB201_OPS, seed: int = 0, key: str = "supernet") -> pd.DataFrame:
     """Per-epoch record of a trained supernet read from the store (no training)."""
-    cfg = settings(profile)["supernet"]
+    cfg = settings(profile)[key]
     store = ResultStore("thesis_supernet", dict(cfg, ops=list(ops), seed=seed), root=_root(profile))
     return pd.DataFrame([{"epoch": e, **store.compute(("epoch", e), lambda: _missing(e))}
                          for e in range(1, cfg["epochs"] + 1)])
@@ -196,10 +218,9 @@ def _missing(e):
 # --------------------------------------------------------------------------- notebook 05
 
 def _strengths(profile: str, ops, edges, seed: int, progress: bool) -> pd.DataFrame:
-    from .spaces.nb201 import EDGES
     p = settings(profile)
-    cfg, dcfg = p["supernet"], p["discretize"]
-    net, traj = train_supernet(profile, ops, seed, progress)
+    cfg, dcfg = p["supernet_05"], p["discretize"]
+    net, traj = train_supernet(profile, ops, seed, progress, key="supernet_05")
     store = ResultStore("thesis_discretization", dict(supernet=dict(cfg, ops=list(ops), seed=seed), **dcfg),
                         root=_root(profile))
     dev = config.device()
@@ -234,7 +255,7 @@ def _strengths(profile: str, ops, edges, seed: int, progress: bool) -> pd.DataFr
     rows = []
     for r in recs:
         e, o = r["edge"], r["op"]
-        rows.append({"edge": e, "edge_name": f"{EDGES[e][0]}<-{EDGES[e][1]}", "op": ops[o],
+        rows.append({"edge": e, "edge_name": net.edge_names[e], "op": ops[o],
                      "alpha": float(alphas[e, o]), "disc_acc": r["acc"], "acc_discretized": r["acc_discretized"],
                      "best_epoch": r["best_epoch"], "epochs": r["epochs"],
                      "supernet_acc": float(traj["valid_acc"].iloc[-1])})
@@ -243,10 +264,15 @@ def _strengths(profile: str, ops, edges, seed: int, progress: bool) -> pd.DataFr
 
 def alpha_vs_discretization(profile: str, seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """Fig. 2.1: every op's softmaxed alpha and its discretization accuracy at convergence
-    on `edges` (3) random edges of the supernet with the 5 NB201 ops."""
+    on `edges` (3) random edges (of the normal cell) of the supernet with all ops of its space."""
     n_edges = settings(profile)["discretize"]["edges"]
-    edges = sorted(np.random.default_rng([seed, 21]).choice(6, size=n_edges, replace=False).tolist())
-    return _strengths(profile, NB201_OPS, edges, seed, progress)
+    edges = sorted(np.random.default_rng([seed, 21]).choice(_normal_edges(profile), size=n_edges,
+                                                            replace=False).tolist())
+    return _strengths(profile, SPACES[space(profile)][0], edges, seed, progress)
+
+
+def _normal_edges(profile: str) -> int:
+    return len(darts_space.EDGES) if space(profile) == "darts" else 6
 
 
 def edge_agreement(df: pd.DataFrame) -> pd.DataFrame:
@@ -263,15 +289,15 @@ def edge_agreement(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def s2_strength(profile: str, seed: int = 0, progress: bool = True) -> pd.DataFrame:
-    """Fig. 2.2: alpha and discretization accuracy of both ops on every edge of S2."""
-    return _strengths(profile, S2_OPS, range(6), seed, progress)
+    """Fig. 2.2: alpha and discretization accuracy of both ops on every edge (of the normal cell) of S2."""
+    return _strengths(profile, SPACES[space(profile)][1], range(_normal_edges(profile)), seed, progress)
 
 
 def alpha_gap(profile: str, seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """Fig. 2.3: per epoch of S2 supernet training, mean over edges of softmaxed
     alpha_skip - alpha_conv, next to the supernet validation accuracy."""
-    _, traj = train_supernet(profile, S2_OPS, seed, progress)
-    a = np.stack([np.asarray(x) for x in traj["alphas"]])  # epochs x E x 2
+    _, traj = train_supernet(profile, SPACES[space(profile)][1], seed, progress, key="supernet_05")
+    a = np.stack([np.asarray(x) for x in traj["alphas"]])[:, :_normal_edges(profile)]  # epochs x E x 2
     out = traj[["epoch", "valid_acc", "train_loss"]].copy()
     out["alpha_gap"] = (a[:, :, 0] - a[:, :, 1]).mean(1)
     out["skip_wins_edges"] = (a[:, :, 0] > a[:, :, 1]).sum(1)

@@ -120,29 +120,19 @@ class SearchCell(nn.Module):
         return acc[3]
 
 
-class Supernet(nn.Module):
-    """See the API in nasbook/supernet/__init__.py."""
+class MixedSupernet(nn.Module):
+    """Architecture state shared by the weight-sharing supernets (NB201 here, DARTS space
+    in darts_space.py): E x O logits `alphas`, fixed edges, masked ops and everything
+    derived from them. Subclasses build the network and set `ops`; forward reads
+    `mixing_weights()` (or explicit weights through `structural`) and `active_ops()`."""
 
-    def __init__(self, C: int = 16, N: int = 5, num_classes: int = 10, ops: Sequence[str] = nb201.OPS):
-        super().__init__()
-        if C < 1 or N < 1:
-            raise ValueError(f"need C >= 1 and N >= 1, got C={C}, N={N}")
-        self.ops = _check_ops(ops)
-        self.C, self.N, self.num_classes = C, N, num_classes
-        self.num_edges, self.num_ops = len(nb201.EDGES), len(self.ops)
-        self.stem = Stem(C)
-        self.stages = nn.ModuleList(nn.ModuleList(SearchCell(C * 2**s, self.ops) for _ in range(N)) for s in range(3))
-        self.reductions = nn.ModuleList(ResNetBasicblock(C * 2**s, C * 2**(s + 1), 2) for s in range(2))
-        self.head = Head(4 * C, num_classes)
+    def _init_arch(self, num_edges: int, ops: Sequence[str]):
+        self.ops = tuple(ops)
+        self.num_edges, self.num_ops = num_edges, len(self.ops)
         self.alphas = nn.Parameter(1e-3 * torch.randn(self.num_edges, self.num_ops))
         self.register_buffer("fixed_ops", torch.full((self.num_edges,), -1, dtype=torch.long))
         self.register_buffer("op_mask", torch.ones(self.num_edges, self.num_ops, dtype=torch.bool))
         self._active = None
-
-    # -- structure ----------------------------------------------------------------------
-    @property
-    def cells(self) -> list[SearchCell]:
-        return [c for stage in self.stages for c in stage]
 
     def arch_parameters(self) -> list[nn.Parameter]:
         return [self.alphas]
@@ -161,11 +151,9 @@ class Supernet(nn.Module):
         return op
 
     def _edge(self, edge) -> int:
-        if isinstance(edge, tuple):
-            return nb201.EDGES.index(edge)
         edge = int(edge)
         if not 0 <= edge < self.num_edges:
-            raise ValueError(f"edge {edge} out of range 0..{self.num_edges - 1} (or a (to, from) pair of {nb201.EDGES})")
+            raise ValueError(f"edge {edge} out of range 0..{self.num_edges - 1}")
         return edge
 
     def _changed(self):
@@ -182,17 +170,6 @@ class Supernet(nn.Module):
     def unfix(self, edge) -> None:
         self.fixed_ops[self._edge(edge)] = -1
         self._changed()
-
-    def discretize(self, arch) -> None:
-        if isinstance(arch, str):
-            if self.ops != nb201.OPS:
-                raise ValueError("an NB201 string needs the 5 NB201 ops; pass op indices into net.ops instead")
-            arch = nb201.parse(arch)
-        arch = list(arch)
-        if len(arch) != self.num_edges:
-            raise ValueError(f"expected {self.num_edges} ops, got {arch!r}")
-        for e, o in enumerate(arch):
-            self.fix(e, o)
 
     def mask(self, edge, op) -> None:
         self.op_mask[self._edge(edge), self._op(op)] = False
@@ -222,6 +199,8 @@ class Supernet(nn.Module):
 
     def structural(self, W: torch.Tensor) -> torch.Tensor:
         """Apply masks (weight 0) and fixed edges (one-hot) to mixing weights W."""
+        if W.shape != (self.num_edges, self.num_ops):
+            raise ValueError(f"weights must be {self.num_edges} x {self.num_ops} (edges x ops), got {tuple(W.shape)}")
         fixed = self.fixed
         if all(f is None for f in fixed) and bool(self.op_mask.all()):
             return W
@@ -242,6 +221,60 @@ class Supernet(nn.Module):
         W = self.alphas.detach().masked_fill(~self.op_mask, float("-inf"))
         arg = W.argmax(-1).tolist()
         return tuple(f if f is not None else a for f, a in zip(self.fixed, arg))
+
+    def load_state_dict(self, state, strict: bool = True, assign: bool = False):
+        out = super().load_state_dict(state, strict=strict, assign=assign)
+        self._changed()
+        return out
+
+
+class Supernet(MixedSupernet):
+    """See the API in nasbook/supernet/__init__.py."""
+
+    def __init__(self, C: int = 16, N: int = 5, num_classes: int = 10, ops: Sequence[str] = nb201.OPS):
+        super().__init__()
+        if C < 1 or N < 1:
+            raise ValueError(f"need C >= 1 and N >= 1, got C={C}, N={N}")
+        self.C, self.N, self.num_classes = C, N, num_classes
+        ops = _check_ops(ops)
+        self.stem = Stem(C)
+        self.stages = nn.ModuleList(nn.ModuleList(SearchCell(C * 2**s, ops) for _ in range(N)) for s in range(3))
+        self.reductions = nn.ModuleList(ResNetBasicblock(C * 2**s, C * 2**(s + 1), 2) for s in range(2))
+        self.head = Head(4 * C, num_classes)
+        self._init_arch(len(nb201.EDGES), ops)
+
+    # -- structure ----------------------------------------------------------------------
+    @property
+    def cells(self) -> list[SearchCell]:
+        return [c for stage in self.stages for c in stage]
+
+    @property
+    def edge_names(self) -> list[str]:
+        return [f"{to}<-{frm}" for to, frm in nb201.EDGES]
+
+    @property
+    def normal_edges(self) -> list[int]:
+        """The edges of the (only) cell type; the DARTS space has normal and reduce cells."""
+        return list(range(self.num_edges))
+
+    def _edge(self, edge) -> int:
+        if isinstance(edge, tuple):
+            return nb201.EDGES.index(edge)
+        edge = int(edge)
+        if not 0 <= edge < self.num_edges:
+            raise ValueError(f"edge {edge} out of range 0..{self.num_edges - 1} (or a (to, from) pair of {nb201.EDGES})")
+        return edge
+
+    def discretize(self, arch) -> None:
+        if isinstance(arch, str):
+            if self.ops != nb201.OPS:
+                raise ValueError("an NB201 string needs the 5 NB201 ops; pass op indices into net.ops instead")
+            arch = nb201.parse(arch)
+        arch = list(arch)
+        if len(arch) != self.num_edges:
+            raise ValueError(f"expected {self.num_edges} ops, got {arch!r}")
+        for e, o in enumerate(arch):
+            self.fix(e, o)
 
     def derive_str(self) -> str:
         if self.ops != nb201.OPS:
@@ -270,8 +303,6 @@ class Supernet(nn.Module):
     # -- forward --------------------------------------------------------------------------
     def forward(self, x, weights: torch.Tensor | None = None, index=None, return_stages: bool = False):
         W = self.mixing_weights() if weights is None else self.structural(weights)
-        if W.shape != (self.num_edges, self.num_ops):
-            raise ValueError(f"weights must be {self.num_edges} x {self.num_ops} (edges x ops), got {tuple(W.shape)}")
         active = self.active_ops()
         if index is not None:
             index = [f if f is not None else int(i) for f, i in zip(self.fixed, index)]
@@ -295,11 +326,6 @@ class Supernet(nn.Module):
         with atomic_path(path) as tmp:
             torch.save({"config": self.config(), "state": self.state_dict()}, tmp)
         return Path(path)
-
-    def load_state_dict(self, state, strict: bool = True, assign: bool = False):
-        out = super().load_state_dict(state, strict=strict, assign=assign)
-        self._changed()
-        return out
 
     @classmethod
     def load(cls, path, map_location="cpu") -> "Supernet":
