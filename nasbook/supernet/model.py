@@ -258,12 +258,8 @@ class Supernet(MixedSupernet):
         return list(range(self.num_edges))
 
     def _edge(self, edge) -> int:
-        if isinstance(edge, tuple):
-            return nb201.EDGES.index(edge)
-        edge = int(edge)
-        if not 0 <= edge < self.num_edges:
-            raise ValueError(f"edge {edge} out of range 0..{self.num_edges - 1} (or a (to, from) pair of {nb201.EDGES})")
-        return edge
+        """An edge index, or a (to, from) pair of nb201.EDGES."""
+        return nb201.EDGES.index(edge) if isinstance(edge, tuple) else super()._edge(edge)
 
     def discretize(self, arch) -> None:
         if isinstance(arch, str):
