@@ -97,7 +97,8 @@ def _loaders(cfg: dict, seed: int, device):
     bs = cfg["batch_size"]
     train = Loader("search_train", bs, train=True, device=device, seed=seed, limit=cfg["train_limit"])
     arch = Loader("search_valid", bs, train=True, device=device, seed=seed + 1, limit=cfg["valid_limit"])
-    valid = Loader("search_valid", 250, train=False, device=device, limit=cfg["valid_limit"])
+    # fixed class-mixed order: supernet BatchNorm uses batch statistics at evaluation
+    valid = Loader("search_valid", 250, train=False, device=device, limit=cfg["valid_limit"], order_seed=0)
     return train, arch, valid
 
 
@@ -320,7 +321,7 @@ def _test_loader(profile, mean=None, std=None, device=None):
     limit = settings(profile)["shuffle"]["test_limit"]
     key = (limit, tuple(mean or CIFAR_MEAN), tuple(std or CIFAR_STD), str(device))
     if key not in _TEST_LOADERS:
-        _TEST_LOADERS[key] = Loader("test", 250, train=False, device=device, limit=limit,
+        _TEST_LOADERS[key] = Loader("test", 250, train=False, device=device, limit=limit, order_seed=0,
                                     mean=mean or CIFAR_MEAN, std=std or CIFAR_STD)
     return _TEST_LOADERS[key]
 

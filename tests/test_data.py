@@ -175,6 +175,39 @@ def test_eval_loader_fixed_order_without_augmentation():
                        torch.cat([b[0] for b in batches]))
 
 
+def test_eval_loader_order_seed_mixes_class_sorted_data():
+    """Class-sorted storage (as CIFAR-10 decoded from an image-folder tree) gives one-class
+    batches in storage order; order_seed gives a fixed permutation, the same every pass."""
+    y = torch.arange(500) // 50                      # 10 classes, sorted
+    x = (y.view(-1, 1, 1, 1) * torch.ones(1, 3, 2, 2)).to(torch.uint8)
+    plain = [yb for _, yb in Loader((x, y), 50, train=False, device="cpu")]
+    assert all(len(b.unique()) == 1 for b in plain)
+    loader = Loader((x, y), 50, train=False, device="cpu", order_seed=0)
+    mixed = [(xb, yb) for xb, yb in loader]
+    assert all(len(yb.unique()) >= 5 for _, yb in mixed)
+    assert sorted(torch.cat([yb for _, yb in mixed]).tolist()) == y.tolist()
+    image_of = lambda labels: normalize((labels.view(-1, 1, 1, 1) * torch.ones(1, 3, 2, 2)).to(torch.uint8))
+    assert all(torch.equal(xb, image_of(yb)) for xb, yb in mixed)  # images keep their labels
+    assert all(torch.equal(a[1], b) for a, b in zip(mixed, [yb for _, yb in loader]))  # same order each pass
+    with pytest.raises(ValueError, match="order_seed"):
+        Loader((x, y), 50, train=True, device="cpu", order_seed=0)
+
+
+def test_supernet_evaluation_batches_mix_classes(shared_data):
+    """The supernets' BatchNorm uses batch statistics at evaluation, so the batches that PT
+    and the thesis notebooks evaluate on must hold many classes (our CIFAR-10 cache from the
+    JPEG tree is stored class by class)."""
+    from nasbook import thesis_experiments as te
+    from nasbook.supernet import search
+    from nasbook.supernet.experiments import settings
+    cfg = settings("cpu")
+    _, yb = next(iter(search.loader("search_valid", cfg, train=False, seed=0, device="cpu")))
+    assert len(yb.unique()) >= 8
+    _, _, valid = te._loaders(te.settings("cpu")["supernet"], 0, "cpu")
+    assert len(next(iter(valid))[1].unique()) >= 8
+    assert len(next(iter(te._test_loader("cpu", device="cpu")))[1].unique()) >= 8
+
+
 def test_balanced_subset():
     y = np.repeat(np.arange(10), 50)
     idx = balanced_subset(y, 95)

@@ -87,10 +87,16 @@ class Loader:
     augmentation. limit=n: a class-balanced deterministic subset of n images (`balanced_subset`,
     the same for every seed). drop_last (default: train and at least one full batch)
     drops the incomplete last batch.
+
+    order_seed (train=False only): iterate in one fixed permutation drawn from this seed
+    instead of storage order. Needed wherever batch statistics enter the evaluation (the
+    supernets' BatchNorm, a subset of batches): CIFAR-10 decoded from an image-folder tree
+    is stored class by class, so storage order gives one-class batches.
     """
 
     def __init__(self, data, batch_size: int, *, train: bool, device=None, seed: int = 0, limit: int | None = None,
-                 mean: Sequence[float] = CIFAR_MEAN, std: Sequence[float] = CIFAR_STD, drop_last: bool | None = None):
+                 mean: Sequence[float] = CIFAR_MEAN, std: Sequence[float] = CIFAR_STD, drop_last: bool | None = None,
+                 order_seed: int | None = None):
         x, y = cifar10(data) if isinstance(data, str) else data
         x, y = torch.as_tensor(x), torch.as_tensor(y)
         if x.dtype != torch.uint8 or x.ndim != 4 or len(x) != len(y):
@@ -103,6 +109,11 @@ class Loader:
                 raise ValueError(f"limit must be a positive number of images, got {limit}")
             idx = torch.from_numpy(balanced_subset(y, limit))
             x, y = x[idx], y[idx]
+        if order_seed is not None:
+            if train:
+                raise ValueError("order_seed is for train=False loaders; train=True reshuffles every epoch from seed")
+            perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(int(order_seed)))
+            x, y = x[perm], y[perm]
         self.device = torch.device(device) if device is not None else default_device()
         self.x = x.to(self.device)
         self.y = y.to(self.device, torch.int64)

@@ -65,8 +65,9 @@ def search_split(split: str, limit: int | None):
 def loader(split: str, cfg: dict, *, train: bool, seed: int, device):
     from nasbook import data
     x, y = search_split(split, cfg[f"limit_{'train' if split == 'search_train' else 'valid'}"])
+    # evaluation in a fixed class-mixed order: the supernet's BatchNorm uses batch statistics
     return data.Loader((x, y), cfg["batch_size"], train=train, device=device, seed=seed,
-                       drop_last=train)
+                       drop_last=train, order_seed=None if train else seed)
 
 
 def cycle(make):
