@@ -209,3 +209,15 @@ def test_pt_selection_resumes_where_it_stopped(shared_data, tmp_path, monkeypatc
     assert len(again["steps"]) == net.num_edges and again["arch"] == full["arch"]
     assert [s["edge"] for s in again["steps"]] == [s["edge"] for s in full["steps"]]
     assert [s["masked_acc"] for s in again["steps"]] == [s["masked_acc"] for s in full["steps"]]
+
+
+def test_fast_avg_pool_equals_avg_pool2d_without_padding_counts():
+    from nasbook.supernet.model import avg_pool_3x3
+    for shape in [(2, 3, 8, 8), (4, 16, 5, 7), (1, 1, 1, 1)]:
+        h = torch.randn(*shape, requires_grad=True)
+        g = torch.randn(*shape)
+        ref = F.avg_pool2d(h, 3, 1, 1, count_include_pad=False)
+        (gr,) = torch.autograd.grad((ref * g).sum(), h)
+        out = avg_pool_3x3(h)
+        (go,) = torch.autograd.grad((out * g).sum(), h)
+        assert torch.allclose(out, ref, atol=1e-6) and torch.allclose(go, gr, atol=1e-6)

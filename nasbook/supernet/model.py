@@ -16,6 +16,7 @@ of fixed edges skipped. GDAS-style calls with `index` evaluate exactly one op pe
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 from typing import Sequence
 
@@ -42,6 +43,19 @@ def _conv_bn(module: nn.Module) -> tuple[nn.Conv2d, nn.BatchNorm2d]:
     conv = next(m for m in module.modules() if isinstance(m, nn.Conv2d))
     bn = next(m for m in module.modules() if isinstance(m, nn.BatchNorm2d))
     return conv, bn
+
+
+def avg_pool_3x3(h: torch.Tensor) -> torch.Tensor:
+    """F.avg_pool2d(h, 3, 1, 1, count_include_pad=False), computed as a depthwise convolution
+    with a ones kernel divided by the number of pixels inside the image (3-5x faster on CPU)."""
+    C, H, W = h.shape[1:]
+    return F.conv2d(h, h.new_ones(C, 1, 3, 3), padding=1, groups=C) * _inverse_counts(H, W, h.device, h.dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _inverse_counts(H: int, W: int, device, dtype) -> torch.Tensor:
+    ones = torch.ones(1, 1, H, W, device=device, dtype=dtype)
+    return 1.0 / F.conv2d(ones, torch.ones(1, 1, 3, 3, device=device, dtype=dtype), padding=1)
 
 
 class SearchCell(nn.Module):
@@ -94,14 +108,17 @@ class SearchCell(nn.Module):
                     weight = torch.cat([c.weight for c in convs])
                     bias = None if convs[0].bias is None else torch.cat([c.bias for c in convs])
                 y = F.conv2d(relu, weight, bias, padding=convs[0].padding)
-                y = F.batch_norm(y, None, None, training=True, eps=_conv_bn(self.edges[edges[0]][k])[1].eps)
+                # the mixing weight of each edge enters as the BatchNorm scale (one fused kernel)
+                scale = W[edges, k].repeat_interleave(self.C)
+                y = F.batch_norm(y, None, None, weight=scale, training=True,
+                                 eps=_conv_bn(self.edges[edges[0]][k])[1].eps)
                 for e, part in zip(edges, y.split(self.C, dim=1)):
-                    outs[e].append(W[e, k] * part)
+                    outs[e].append(part)
             if "avg_pool_3x3" in self.ops:
                 k = self.ops.index("avg_pool_3x3")
                 edges = [e for e in self.out_edges[j] if k in active[e]]
                 if edges:
-                    pooled = F.avg_pool2d(h, 3, 1, 1, count_include_pad=False)
+                    pooled = avg_pool_3x3(h)
                     for e in edges:
                         outs[e].append(W[e, k] * pooled)
             if "skip_connect" in self.ops:
