@@ -15,7 +15,7 @@
 # ~45 min on 2 free cores; paper: C=16, N=5, 25k/25k, DARTS 50 / GDAS 250 / DARTS-PT and
 # DrNAS 100 / VIM-NAS 50 epochs, 5 tune epochs, 4 seeds (GPU; resumable, `max_seconds`).
 # At cpu scale the supernet is far from converged, so the numbers show tendencies (DARTS
-# drifting to parameter-free ops, PT choosing better ops, VIM-NAS becoming nearly one-hot
+# drifting to parameter-free ops, PT choosing better ops, whether VIM-NAS becomes nearly one-hot
 # quickly) rather than the papers' accuracies; the table's columns put both side by side.
 
 # %% tags=["parameters"]
