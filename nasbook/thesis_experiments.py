@@ -183,10 +183,16 @@ def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = 
     trainer = DartsTrainer(net, cfg, epochs=cfg["epochs"])
     done = [e for e in range(1, cfg["epochs"] + 1) if ("epoch", e) in store]
     last = max(done, default=0)
-    if last:
-        ckpt = torch.load(store.artifact(f"epoch{last:03d}.pt"), map_location=dev, weights_only=False)
+    net.has_weights = last == 0  # False: the architecture only (numbers come from the store)
+    ckpt_path = store.artifact(f"epoch{last:03d}.pt")
+    if last and ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, map_location=dev, weights_only=False)
         net.load_state_dict(ckpt["net"])
         trainer.load_state_dict(ckpt["trainer"])
+        net.has_weights = True
+    elif last and last < cfg["epochs"]:
+        raise FileNotFoundError(f"{ckpt_path} is missing, so supernet training cannot continue from epoch {last}; "
+                                f"delete {store.dir} to retrain it")
     if last < cfg["epochs"]:
         loaders = _loaders(cfg, seed, dev)
         for e in tqdm(range(last + 1, cfg["epochs"] + 1), desc=f"DARTS {'/'.join(ops)}", disable=not progress):
@@ -198,6 +204,7 @@ def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = 
             acc = accuracy(net, loaders[2])
             with atomic_path(store.artifact(f"epoch{e:03d}.pt")) as tmp:
                 torch.save({"net": net.state_dict(), "trainer": trainer.state_dict()}, tmp)
+            net.has_weights = True
             store.put(("epoch", e), {"train_loss": loss, "valid_acc": acc, "seconds": time.time() - t0,
                                      "alphas": torch.softmax(net.alphas.detach(), -1).cpu().numpy()})
     traj = pd.DataFrame([{"epoch": e, **store.get(("epoch", e))} for e in range(1, cfg["epochs"] + 1)])
@@ -216,6 +223,13 @@ def _missing(e):
     raise KeyError(f"supernet epoch {e} not trained yet: call train_supernet first")
 
 
+def _need_weights(model, needed: bool) -> None:
+    """Stored numbers need no weights (checkpoints are not committed); new ones do."""
+    if needed and not getattr(model, "has_weights", True):
+        raise FileNotFoundError(f"{type(model).__name__}: results are missing from the store and so is the "
+                                f"checkpoint to compute them from; delete the experiment's store to recompute")
+
+
 # --------------------------------------------------------------------------- notebook 05
 
 def _strengths(profile: str, ops, edges, seed: int, progress: bool) -> pd.DataFrame:
@@ -224,6 +238,7 @@ def _strengths(profile: str, ops, edges, seed: int, progress: bool) -> pd.DataFr
     net, traj = train_supernet(profile, ops, seed, progress, key="supernet_05")
     store = ResultStore("thesis_discretization", dict(supernet=dict(cfg, ops=list(ops), seed=seed), **dcfg),
                         root=_root(profile))
+    _need_weights(net, any(("disc", int(e), o) not in store for e in edges for o in range(len(ops))))
     dev = config.device()
     loaders = {}
 
@@ -339,6 +354,8 @@ def trained_vgg(profile: str, seed: int = 0, progress: bool = True):
     ckpt = store.artifact("model.pt")
     if ckpt.exists():
         model.load_state_dict(torch.load(ckpt, map_location=dev, weights_only=True))
+    elif "history" in store:  # trained, checkpoint not here (not committed): numbers come from the store
+        model.has_weights = False
     else:
         hist = train(model, Loader("train", cfg["batch_size"], train=True, device=dev, seed=seed,
                                    limit=cfg["train_limit"]),
@@ -347,7 +364,7 @@ def trained_vgg(profile: str, seed: int = 0, progress: bool = True):
         _save_model(store, "model.pt", model)
     model.eval()
     acc = store.compute(("test_acc", settings(profile)["shuffle"]["test_limit"]),
-                        lambda: evaluate(model, _test_loader(profile, device=dev))["acc"])
+                        lambda: _need_weights(model, True) or evaluate(model, _test_loader(profile, device=dev))["acc"])
     return model, acc, store
 
 
@@ -367,6 +384,8 @@ def finetuned_resnet(profile: str, seed: int = 0, progress: bool = True):
     ckpt = store.artifact("model.pt")
     if ckpt.exists():
         model.load_state_dict(torch.load(ckpt, map_location=dev, weights_only=True))
+    elif "history" in store:  # fine-tuned, checkpoint not here (not committed): numbers come from the store
+        model.has_weights = False
     elif cfg["epochs"] > 0:
         hist = train(model, Loader("train", cfg["batch_size"], train=True, device=dev, seed=seed,
                                    limit=cfg["train_limit"], mean=IMAGENET_MEAN, std=IMAGENET_STD),
@@ -374,13 +393,14 @@ def finetuned_resnet(profile: str, seed: int = 0, progress: bool = True):
         store.put("history", hist)
         _save_model(store, "model.pt", model)
     model.eval()
-    acc = store.compute(("test_acc", limit), lambda: evaluate(model, test())["acc"])
+    acc = store.compute(("test_acc", limit), lambda: _need_weights(model, True) or evaluate(model, test())["acc"])
     return model, acc, store, test
 
 
 def _shuffled(store, model, evaluate_fn, trials, seed, **kw) -> pd.DataFrame:
     from .shuffle import shuffle_trials
     done = {t: store.get(("shuffle", seed, t)) for t in range(trials) if ("shuffle", seed, t) in store}
+    _need_weights(model, len(done) < trials)
     return shuffle_trials(model, evaluate_fn, trials=trials, seed=seed, done=done,
                           on_trial=lambda t, row: store.put(("shuffle", seed, t), row), **kw)
 
@@ -407,7 +427,7 @@ def shuffling(profile: str, seed: int = 0, progress: bool = True) -> tuple[pd.Da
     cfg = settings(profile)["supernet"]
     sstore = ResultStore("thesis_supernet_shuffle", dict(cfg, ops=list(NB201_OPS), seed=seed, test_limit=limit),
                          root=_root(profile))
-    sacc = sstore.compute("test_acc", lambda: accuracy(net, _test_loader(profile, device=dev)))
+    sacc = sstore.compute("test_acc", lambda: _need_weights(net, True) or accuracy(net, _test_loader(profile, device=dev)))
     t = _shuffled(sstore, net, lambda: accuracy(net, _test_loader(profile, device=dev)), trials, seed,
                   slots=lambda: supernet_cells(net), pick=random_edge_swaps, swap_fn=swap_edges, progress=progress)
     per_trial.append(t.assign(network="supernet", before=sacc))
