@@ -34,6 +34,7 @@ from . import config
 from .discretization import operation_strengths
 from .files import atomic_path
 from .profiles import select
+from .spaces import nb201
 from .store import ResultStore
 from .supernet import darts_space
 
@@ -183,14 +184,14 @@ def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = 
     trainer = DartsTrainer(net, cfg, epochs=cfg["epochs"])
     done = [e for e in range(1, cfg["epochs"] + 1) if ("epoch", e) in store]
     last = max(done, default=0)
-    net.has_weights = last == 0  # False: the architecture only (numbers come from the store)
     ckpt_path = store.artifact(f"epoch{last:03d}.pt")
     if last and ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location=dev, weights_only=False)
         net.load_state_dict(ckpt["net"])
         trainer.load_state_dict(ckpt["trainer"])
-        net.has_weights = True
-    elif last and last < cfg["epochs"]:
+    elif last == cfg["epochs"]:  # trained, checkpoint not here (not committed): numbers come from the store
+        net.has_weights = False
+    elif last:
         raise FileNotFoundError(f"{ckpt_path} is missing, so supernet training cannot continue from epoch {last}; "
                                 f"delete {store.dir} to retrain it")
     if last < cfg["epochs"]:
@@ -204,7 +205,6 @@ def train_supernet(profile: str, ops=NB201_OPS, seed: int = 0, progress: bool = 
             acc = accuracy(net, loaders[2])
             with atomic_path(store.artifact(f"epoch{e:03d}.pt")) as tmp:
                 torch.save({"net": net.state_dict(), "trainer": trainer.state_dict()}, tmp)
-            net.has_weights = True
             store.put(("epoch", e), {"train_loss": loss, "valid_acc": acc, "seconds": time.time() - t0,
                                      "alphas": torch.softmax(net.alphas.detach(), -1).cpu().numpy()})
     traj = pd.DataFrame([{"epoch": e, **store.get(("epoch", e))} for e in range(1, cfg["epochs"] + 1)])
@@ -288,7 +288,7 @@ def alpha_vs_discretization(profile: str, seed: int = 0, progress: bool = True) 
 
 
 def _normal_edges(profile: str) -> int:
-    return len(darts_space.EDGES) if space(profile) == "darts" else 6
+    return len(darts_space.EDGES) if space(profile) == "darts" else len(nb201.EDGES)
 
 
 def edge_agreement(df: pd.DataFrame) -> pd.DataFrame:

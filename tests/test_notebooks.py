@@ -44,17 +44,24 @@ def test_notebook_smoke(stem, tmp_path):
     assert (tmp_path / "build" / f"{stem}.html").exists()
 
 
-@pytest.mark.parametrize("profile, stem", COMMITTED)
-def test_committed_figures_regenerate_from_committed_results(profile, stem, tmp_path):
-    committed = REPO / "figures" / profile / stem
-    # the committed store only, as in a fresh clone: model checkpoints (artifacts) are not committed
-    tracked = subprocess.run(["git", "ls-files", "-z", f"results/{profile}"], cwd=REPO, capture_output=True,
+@pytest.fixture(scope="module")
+def committed_results(tmp_path_factory):
+    """The committed result store only, as in a fresh clone (model checkpoints, the store's
+    artifacts, are not committed); copied once, read-only for the tests below."""
+    root = tmp_path_factory.mktemp("committed")
+    tracked = subprocess.run(["git", "ls-files", "-z", "results"], cwd=REPO, capture_output=True,
                              text=True, check=True).stdout.split("\0")
     for rel in filter(None, tracked):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / rel, tmp_path / rel)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / rel, root / rel)
+    return root / "results"
+
+
+@pytest.mark.parametrize("profile, stem", COMMITTED)
+def test_committed_figures_regenerate_from_committed_results(profile, stem, tmp_path, committed_results):
+    committed = REPO / "figures" / profile / stem
     proc = nasbook_run([stem, "--profile", profile, "--from-results"], tmp_path,
-                       NASBOOK_RESULTS=str(tmp_path / "results"))
+                       NASBOOK_RESULTS=str(committed_results))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     fresh = tmp_path / "figures" / profile / stem
     expected = json.loads((committed / "manifest.json").read_text())["outputs"]

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
 from . import search
 from .model import Supernet
 
