@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from nasbook import config
 from nasbook.spaces import nb201
 from nasbook.supernet import search
-from nasbook.supernet.experiments import COMMON
+from nasbook.experiments.nb201_weight_sharing import COMMON
 from nasbook.supernet.model import Supernet
 
 SIZES = {"smoke": dict(C=8, N=1, limit_train=512, limit_valid=512),

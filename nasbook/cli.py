@@ -2,12 +2,15 @@
 
     nasbook run [NOTEBOOK ...] --profile smoke|cpu|paper [--from-results] [-p name=value ...]
     nasbook list
+    nasbook claims [--profile cpu] [--readme]
+    nasbook store check [--repair]
     nasbook data status | fetch cifar10|teachers | cache | import-nb201 --nats PATH
 
 `run` converts each jupytext notebook (notebooks/NN_name.py) to .ipynb, executes it
 with papermill (parameters: profile, seed, and any -p), keeps the executed copy in
 build/<profile>/, renders an HTML report there, and leaves figures, tables and the run
-manifest under figures/<profile>/<NN_name>/. --from-results forbids computing: every
+manifest under figures/<profile>/<NN_name>/, and collects every notebook's computed claims
+into figures/<profile>/claims.csv (+ .md). --from-results forbids computing: every
 number must come from the committed result store (this is how CI checks that the
 committed figures still come out of the code).
 """
@@ -48,7 +51,13 @@ def _value(text: str):
 
 
 def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
-    """Execute one jupytext notebook with papermill; return the executed .ipynb."""
+    """Execute one jupytext notebook with papermill; return the executed .ipynb.
+
+    The input and the executed notebook are private to this process until the run ends (then
+    renamed into build/), so two runs of the same notebook never share or delete each other's
+    files; the executed copy is kept even when a cell fails (it shows where)."""
+    import tempfile
+
     import jupytext
     import nbformat
     import papermill
@@ -56,13 +65,18 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
     nb = jupytext.read(path)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     build.mkdir(parents=True, exist_ok=True)
-    source = build / f"{path.stem}.input.ipynb"
-    nbformat.write(nb, source)
     executed = build / f"{path.stem}.ipynb"
-    papermill.execute_notebook(str(source), str(executed), parameters=dict(profile=profile, **params),
-                               kernel_name="python3", cwd=str(path.parent), progress_bar=False,
-                               log_output=os.environ.get("NASBOOK_LOG_OUTPUT", "") not in ("", "0"))
-    source.unlink()
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}.", dir=build) as tmp:
+        source, out = Path(tmp) / "input.ipynb", Path(tmp) / "executed.ipynb"
+        nbformat.write(nb, source)
+        try:
+            papermill.execute_notebook(str(source), str(out), parameters=dict(profile=profile, **params),
+                                       kernel_name="python3", cwd=str(path.parent),
+                                       progress_bar=not os.environ.get("NASBOOK_QUIET"),
+                                       log_output=os.environ.get("NASBOOK_LOG_OUTPUT", "") not in ("", "0"))
+        finally:
+            if out.exists():
+                os.replace(out, executed)
     return executed
 
 
@@ -83,6 +97,19 @@ def render_html(executed: list[Path], build: Path, profile: str) -> Path:
     return index
 
 
+def check_params(path: Path, params: dict) -> None:
+    """Every -p name must be a parameter of the notebook's parameters cell (profile and seed
+    have their own options)."""
+    from .notebook import parameter_cell
+    known = parameter_cell(path.stem)
+    for name in params:
+        if name in ("profile",):
+            raise SystemExit(f"nasbook: set the profile with --profile, not -p {name}=...")
+        if name not in known:
+            raise SystemExit(f"nasbook: {path.stem} has no parameter {name!r}; its parameters are "
+                             f"{', '.join(known)} (see its cell tagged 'parameters')")
+
+
 def cmd_run(args) -> int:
     profiles.check(args.profile)
     params = {"seed": args.seed}
@@ -91,6 +118,9 @@ def cmd_run(args) -> int:
         if not sep:
             raise SystemExit(f"nasbook: -p expects name=value, got {item!r}")
         params[name] = _value(value)
+    paths = notebook_paths(args.notebooks)
+    for path in paths:
+        check_params(path, params)
     if args.from_results:
         os.environ["NASBOOK_RESULTS_ONLY"] = "1"
     for env in ("NASBOOK_DATA", "NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES"):
@@ -98,7 +128,7 @@ def cmd_run(args) -> int:
             os.environ[env] = str(Path(os.environ[env]).expanduser().resolve())
     build = Path(args.build).resolve() if args.build else config.ROOT / "build" / args.profile
     executed, failed = [], []
-    for path in notebook_paths(args.notebooks):
+    for path in paths:
         start = time.time()
         print(f"[nasbook] {path.stem} --profile {args.profile} ...", flush=True)
         try:
@@ -111,6 +141,10 @@ def cmd_run(args) -> int:
             partial = build / f"{path.stem}.ipynb"
             if partial.exists():
                 executed.append(partial)
+    from . import claims
+    summary = claims.write_summary(args.profile)
+    if summary:
+        print(f"[nasbook] claims: {summary}")
     if executed and not args.no_html:
         print(f"[nasbook] report: {render_html(executed, build, args.profile)}")
     if failed:
@@ -120,9 +154,44 @@ def cmd_run(args) -> int:
 
 
 def cmd_list(args) -> int:
+    """Each notebook with its first claim line and, per profile, how many of its claims are
+    registered in figures/<profile>/ (i.e. whether a run has rendered it)."""
+    import pandas as pd
     for path in notebook_paths([]):
-        print(path.stem)
+        title = next((line[4:].strip() for line in path.read_text().splitlines() if line.startswith("# # ")), "")
+        state = []
+        for profile in profiles.NAMES:
+            claims = config.figures_dir() / profile / path.stem / "claims.csv"
+            if claims.exists():
+                verdicts = pd.read_csv(claims)["verdict"].value_counts()
+                state.append(f"{profile}: " + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
+        print(f"{path.stem}\n    {title}\n    " + ("; ".join(state) if state else "not rendered yet"))
     return 0
+
+
+def cmd_claims(args) -> int:
+    from . import claims
+    path = claims.write_summary(args.profile)
+    if path is None:
+        print(f"nasbook: no claims under {config.figures_dir() / args.profile}: run the notebooks first",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({len(claims.collect(args.profile))} claims)")
+    if args.readme:
+        changed = claims.update_readme(profile=args.profile)
+        print(f"README.md claims table {'updated' if changed else 'already current'}")
+    return 0
+
+
+def cmd_store(args) -> int:
+    from . import store
+    broken = store.check(args.root, repair=args.repair)
+    root = args.root or config.results_dir()
+    for path in broken:
+        print(f"{'removed' if args.repair else 'broken'}: {path}")
+    print(f"{len(broken)} broken item(s) under {root}" + ("" if args.repair or not broken else
+                                                          "; `nasbook store check --repair` deletes them"))
+    return 1 if broken and not args.repair else 0
 
 
 def cmd_data(args) -> int:
@@ -147,18 +216,29 @@ def cmd_data(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
     parser = argparse.ArgumentParser(prog="nasbook", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"nasbook {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute notebooks with papermill")
     run.add_argument("notebooks", nargs="*", help="notebook stems or numbers (default: all)")
     run.add_argument("--profile", default="smoke", help="smoke | cpu | paper (default smoke)")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, default=0, help="base seed passed to every notebook (default 0)")
     run.add_argument("-p", "--param", action="append", help="extra notebook parameter name=value")
     run.add_argument("--from-results", action="store_true", help="never compute; read every number from the result store")
     run.add_argument("--build", help="where executed notebooks and the HTML report go (default build/<profile>)")
-    run.add_argument("--no-html", action="store_true")
+    run.add_argument("--no-html", action="store_true", help="skip the HTML report")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("list", help="list notebooks").set_defaults(fn=cmd_list)
+    c = sub.add_parser("claims", help="collect the notebooks' computed claims into figures/<profile>/claims.csv")
+    c.add_argument("--profile", default="cpu", help="smoke | cpu | paper (default cpu)")
+    c.add_argument("--readme", action="store_true", help="also regenerate the README's claims table (cpu)")
+    c.set_defaults(fn=cmd_claims)
+    st = sub.add_parser("store", help="check the result store for broken items (and remove them)")
+    st.add_argument("action", choices=["check"])
+    st.add_argument("--repair", action="store_true", help="delete broken items (they are recomputed on the next run)")
+    st.add_argument("--root", help="result store root (default: NASBOOK_RESULTS or results/)")
+    st.set_defaults(fn=cmd_store)
     d = sub.add_parser("data", help="data status, download, cache, NB201 import")
     d.add_argument("action", choices=["status", "fetch", "cache", "import-nb201"])
     d.add_argument("what", nargs="*", help="for fetch: cifar10, teachers")

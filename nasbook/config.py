@@ -5,7 +5,7 @@ Every directory can be moved with an environment variable:
   NASBOOK_CACHE    decoded caches (uint8 arrays)                       default <repo>/.cache
   NASBOOK_RESULTS  the result store                                    default <repo>/results
   NASBOOK_FIGURES  figures, tables and manifests                       default <repo>/figures
-  NASBOOK_DEVICE   force a device ("cpu", "cuda", "mps")
+  NASBOOK_DEVICE   force a device ("cpu", "cuda", "cuda:N", "mps"; DeviceError if it is not there)
 """
 from __future__ import annotations
 
@@ -40,14 +40,55 @@ def figures_dir() -> Path:
     return _dir("NASBOOK_FIGURES", ROOT / "figures")
 
 
+class DeviceError(ValueError):
+    """NASBOOK_DEVICE names a device this machine (or this torch build) does not have."""
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def _available() -> list[str]:
+    out = ["cpu"]
+    if torch.cuda.is_available():
+        out += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if _mps_available():
+        out.append("mps")
+    return out
+
+
+def _forced_device(value: str) -> torch.device:
+    """NASBOOK_DEVICE as a torch.device, checked against what this machine has."""
+    available = _available()
+    fix = f"(available: {', '.join(available)}); unset NASBOOK_DEVICE or set it to {available[-1]}"
+    try:
+        dev = torch.device(value.strip())
+    except RuntimeError:
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"NASBOOK_DEVICE={value} is not a device nasbook can use: expected cpu, cuda, "
+                          f"cuda:N or mps {fix}")
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise DeviceError(f"NASBOOK_DEVICE={value} asks for CUDA, but this torch has no CUDA device {fix}")
+        if dev.index is not None and dev.index >= count:
+            raise DeviceError(f"NASBOOK_DEVICE={value} asks for CUDA device {dev.index}, but this machine "
+                              f"has {count} {fix}")
+    if dev.type == "mps" and not _mps_available():
+        raise DeviceError(f"NASBOOK_DEVICE={value} asks for MPS (Apple GPU), but this torch has no MPS "
+                          f"device {fix}")
+    return dev
+
+
 def device() -> torch.device:
-    """cuda > mps > cpu, unless NASBOOK_DEVICE says otherwise."""
+    """cuda > mps > cpu, unless NASBOOK_DEVICE says otherwise (DeviceError if it names a missing device)."""
     forced = os.environ.get("NASBOOK_DEVICE")
     if forced:
-        return torch.device(forced)
+        return _forced_device(forced)
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    if _mps_available():
         return torch.device("mps")
     return torch.device("cpu")
 

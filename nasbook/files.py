@@ -2,17 +2,46 @@
 
 Nothing half-written is ever left behind: every writer goes through `atomic_path`,
 which hands out a temporary name in the target's directory and renames it into place
-only when the block finishes without an exception.
+only when the block finishes without an exception. The file it leaves gets the mode a
+plain ``open(path, "w")`` would give it (0o666 minus the umask), so others can read a
+shared results folder when the umask allows it.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
+import threading
 from pathlib import Path
 
 _USED_DATA: dict[str, str] = {}
+_UMASK_LOCK = threading.Lock()
+
+
+def umask() -> int:
+    """The process umask, read without changing it (Linux: /proc; elsewhere set and restored at once)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def is_temp(path: str | os.PathLike) -> bool:
+    """Whether `path` is a temporary file of `atomic_path` (left behind only by a killed process)."""
+    return _TEMP.fullmatch(Path(path).name) is not None
+
+
+# ".<target name>.<8 random characters from mkstemp><suffix>"
+_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}(\.[^.]*)?")
 
 
 @contextlib.contextmanager
@@ -28,6 +57,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it 0600; give it the mode open() would
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

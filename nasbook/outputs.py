@@ -8,9 +8,9 @@ In a notebook::
     out.figure(fig, "accuracy_hist")  # accuracy_hist.png
     out.finish()                      # manifest.json
 
-The manifest records the git commit, profile, parameters, seed, package versions,
-device, and the checksums of every data file the run read, so a figure can always be
-traced back to what produced it.
+The manifest records the profile, every notebook parameter, the seed, the outputs, and in
+its "computed" block the git commit, package versions, device and the checksums of every data
+file the computing run read, so a figure can always be traced back to what produced it.
 """
 from __future__ import annotations
 
@@ -74,19 +74,36 @@ class Outputs:
         return csv
 
     def finish(self) -> Path:
-        dev = config.device()
-        manifest = {
-            "notebook": self.notebook,
-            "profile": self.profile,
-            "parameters": self.params,
-            "seed": self.seed,
-            "git_commit": git_commit(),
+        """Write manifest.json. Its "computed" block is the provenance of the numbers (commit,
+        device, packages, data checksums of the run that computed them). A re-render from stored
+        results (--from-results) keeps the block of the manifest it replaces, and writes nothing
+        when nothing else changed, so re-rendering committed results leaves git status clean."""
+        from .store import results_only
+        path = self.dir / "manifest.json"
+        manifest = {"notebook": self.notebook, "profile": self.profile, "parameters": self.params,
+                    "seed": self.seed, "outputs": sorted(set(self.written)), "computed": provenance()}
+        if results_only():
+            old = json.loads(path.read_text()) if path.exists() else {}
+            if "computed" in old:
+                manifest["computed"] = old["computed"]
+            elif "git_commit" in old:  # a manifest of the earlier, flat format
+                manifest["computed"] = {k: old[k] for k in PROVENANCE if k in old}
+            else:
+                manifest["computed"] = {**provenance(), "note": "rendered from stored results; the manifest of "
+                                                                "the run that computed them was not available"}
+            if old == manifest:
+                return path
+        return atomic_write(path, json.dumps(manifest, indent=1) + "\n")
+
+
+PROVENANCE = ("git_commit", "finished_utc", "device", "platform", "packages", "data_files_sha256", "command")
+
+
+def provenance() -> dict:
+    """Who computed: commit, time, device, platform, packages, checksums of the data files read."""
+    dev = config.device()
+    return {"git_commit": git_commit(),
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "device": str(dev) + (f" ({__import__('torch').cuda.get_device_name()})" if dev.type == "cuda" else ""),
-            "platform": platform.platform(),
-            "packages": versions(),
-            "data_files_sha256": used_data_files(),
-            "outputs": sorted(set(self.written)),
-            "command": " ".join(sys.argv[:1]),
-        }
-        return atomic_write(self.dir / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+            "platform": platform.platform(), "packages": versions(), "data_files_sha256": used_data_files(),
+            "command": " ".join(sys.argv[:1])}

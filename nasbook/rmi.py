@@ -80,6 +80,9 @@ _NOT_KEYED = ("group", "progress")  # how a score is computed, not what it is
 
 def resolve(settings: dict | None) -> dict:
     """Complete `settings` with the paper's values and validate them."""
+    if settings is not None and not isinstance(settings, dict):
+        raise TypeError(f"RMI settings must be a dict of overrides (e.g. nasbook.rmi.SIGNAL_PROFILES['cpu']) "
+                        f"or None for the paper's, got {settings!r}")
     s = dict(PAPER)
     if settings:
         unknown = set(settings) - set(PAPER) - set(_NOT_KEYED)
@@ -317,17 +320,21 @@ def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, 
     archs = [nb201.to_str(a) for a in archs]
     store = rmi_store(s, seed, root)
     missing = list(dict.fromkeys(a for a in archs if a not in store))
-    if missing:
-        if store.readonly:
-            raise MissingResult(store._missing(missing[0]))
-        ctx = _Context(s, seed, store.root, device)
-        chunks = [missing[i:i + group] for i in range(0, len(missing), group)]
-        bar = tqdm(total=len(missing), desc=f"RMI seed {seed}", disable=not progress, leave=False)
-        for chunk in chunks:
-            for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
-                store.put(arch, result)
-            bar.update(len(chunk))
-        bar.close()
+    if missing and store.readonly:
+        raise MissingResult(store._missing(missing[0]))
+    bar = tqdm(total=len(missing), desc=f"RMI seed {seed}", disable=not progress, leave=False)
+    ctx = None
+    while missing:  # compute the items no other process holds; then wait for the others
+        with store.claim(missing) as mine:
+            for chunk in [mine[i:i + group] for i in range(0, len(mine), group)]:
+                ctx = ctx or _Context(s, seed, store.root, device)
+                for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
+                    store.put(arch, result)
+                bar.update(len(chunk))
+        missing = [a for a in missing if a not in store]
+        if missing:
+            store.wait_for(missing[0])
+    bar.close()
     return [store.get(a) for a in archs]
 
 
@@ -341,12 +348,8 @@ def search_signal(settings: dict | None = None, seed: int = 0, *, root=None, dev
     """A function archs -> RMI scores (lower is better, NaN -> inf), cached per
     (settings, seed, arch) in a ResultStore so that nothing is computed twice.
 
-    settings: None (the paper's), a profile name of SIGNAL_PROFILES, or a dict of overrides.
+    settings: None (the paper's) or a dict of overrides (e.g. SIGNAL_PROFILES["cpu"]).
     """
-    if isinstance(settings, str):
-        if settings not in SIGNAL_PROFILES:
-            raise ValueError(f"unknown RMI signal profile {settings!r}: expected one of {list(SIGNAL_PROFILES)}")
-        settings = SIGNAL_PROFILES[settings]
     s = resolve(settings)
 
     def signal(archs: Sequence[str]) -> np.ndarray:

@@ -10,12 +10,23 @@ An item is written atomically once it is finished, so a killed run leaves either
 whole item or nothing; `compute` skips items that already exist, so a restarted run
 continues where it stopped and nothing finished is computed twice.
 
+Concurrent runs on one store never compute the same item twice: `compute` works under a
+per-item file lock (`locks/`, never committed) and re-checks the store once it holds it; batch
+computations (`nasbook.rmi.evaluate`) `claim` the missing items no other process holds and
+wait for the rest. NASBOOK_STORE_LOG=path appends one line per stored item (an audit of that).
+
 With NASBOOK_RESULTS_ONLY=1 (``nasbook run --from-results``) a missing item raises
 `MissingResult` instead of being computed: this is how CI checks that committed
 figures still come out of the committed results.
+
+An item file that is not a JSON object with "item" and "value" (truncated by a full disk,
+edited by hand, a bad merge) raises `CorruptResult` naming the file; `check(root)` lists all
+such files under a results folder and `check(root, repair=True)` deletes them so that they
+are computed again (``nasbook store check [--repair]``).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -25,13 +36,67 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from .config import results_dir
-from .files import atomic_write
+from .files import atomic_write, is_temp
 
 
 class MissingResult(KeyError):
     pass
+
+
+class CorruptResult(ValueError):
+    """A stored item file that cannot be read back."""
+
+    def __init__(self, path: Path, what: str):
+        self.path = path
+        super().__init__(f"broken result item {path}: {what}; delete it to recompute it, "
+                         f"or run `nasbook store check --repair`")
+
+
+def _load(path: Path) -> dict:
+    """The record of an item file, or CorruptResult saying what is wrong with it."""
+    try:
+        record = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        what = "empty file" if path.stat().st_size == 0 else f"not valid JSON ({err})"
+        raise CorruptResult(path, what) from None
+    if not isinstance(record, dict):
+        raise CorruptResult(path, f"expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in ("item", "value") if key not in record]
+    if missing:
+        raise CorruptResult(path, f"no {' or '.join(map(repr, missing))} in it")
+    return record
+
+
+def _item_files(items_dir: Path) -> list[Path]:
+    """The item files of one items/ folder (not the temp file of a write a kill interrupted)."""
+    return sorted(p for p in items_dir.glob("*.json") if p.is_file() and not is_temp(p))
+
+
+def check(root: str | os.PathLike | None = None, repair: bool = False) -> list[Path]:
+    """The broken item files under a results folder (default: NASBOOK_RESULTS); deleted if `repair`.
+
+    Broken: not valid JSON (truncated, empty), not a JSON object, or without "item" or "value".
+    A deleted item is computed again by the next run that needs it.
+    """
+    root = Path(root) if root is not None else results_dir()
+    if not root.is_dir():
+        raise FileNotFoundError(f"results folder {root} does not exist: pass the folder that holds "
+                                f"<experiment>/<config-hash>/items/ (default NASBOOK_RESULTS or <repo>/results)")
+    broken = []
+    for items_dir in sorted(p for p in root.rglob("items")
+                            if p.is_dir() and "artifacts" not in p.relative_to(root).parts):
+        for path in _item_files(items_dir):
+            try:
+                _load(path)
+            except CorruptResult:
+                broken.append(path)
+    if repair:
+        for path in broken:
+            path.unlink(missing_ok=True)
+    return broken
 
 
 def _plain(obj: Any) -> Any:
@@ -102,40 +167,83 @@ class ResultStore:
         path = self._path(item)
         if not path.exists():
             return default
-        return json.loads(path.read_text())["value"]
+        return _load(path)["value"]
 
     def put(self, item: Any, value: Any) -> Any:
         if self.readonly:
             raise MissingResult(self._missing(item))
         record = {"item": _plain(item), "value": _plain(value)}
         atomic_write(self._path(item), json.dumps(record, allow_nan=True) + "\n")
+        audit = os.environ.get("NASBOOK_STORE_LOG")
+        if audit:  # one line per stored item and process: audits concurrent runs (nothing computed twice)
+            with open(audit, "a") as f:
+                f.write(f"{os.getpid()} {self._path(item).relative_to(self.root)}\n")
         return record["value"]
 
     def compute(self, item: Any, fn: Callable[[], Any]) -> Any:
-        """The stored value of `item`, computing and storing it with `fn()` if missing."""
+        """The stored value of `item`, computing and storing it with `fn()` if missing.
+
+        Concurrent processes never compute the same item twice: the computation runs under the
+        item's lock, and whoever gets the lock second finds the item stored and reads it."""
         path = self._path(item)
         if path.exists():
-            return json.loads(path.read_text())["value"]
+            return _load(path)["value"]
         if self.readonly:
             raise MissingResult(self._missing(item))
-        return self.put(item, fn())
+        with self.lock(item):
+            if path.exists():
+                return _load(path)["value"]
+            return self.put(item, fn())
+
+    def lock(self, item: Any) -> FileLock:
+        """The inter-process lock of `item` (a file under locks/, never committed)."""
+        return FileLock(self.dir / "locks" / (_item_file(item) + ".lock"))
+
+    @contextlib.contextmanager
+    def claim(self, items):
+        """Lock every missing item of `items` that no other process holds; yield those (in order),
+        release them on exit. For batch computations: compute what you hold, then wait for the
+        rest with `wait_for` (they may be computed by another process meanwhile)."""
+        held, mine = [], []
+        try:
+            for item in dict.fromkeys(items):
+                if item in self:
+                    continue
+                lock = self.lock(item)
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    continue
+                held.append(lock)
+                if item not in self:  # finished by another process between the check and the lock
+                    mine.append(item)
+            yield mine
+        finally:
+            for lock in held:
+                lock.release()
+
+    def wait_for(self, item: Any) -> None:
+        """Block until no other process is computing `item`."""
+        with self.lock(item):
+            pass
 
     def items(self) -> dict[str, Any]:
         """All finished items as {canonical item text: value}."""
         out = {}
-        for path in sorted((self.dir / "items").glob("*.json")):
-            record = json.loads(path.read_text())
+        for path in _item_files(self.dir / "items"):
+            record = _load(path)
             item = record["item"]
             out[item if isinstance(item, str) else canonical(item)] = record["value"]
         return out
 
     def records(self) -> list[dict]:
-        return [json.loads(p.read_text()) for p in sorted((self.dir / "items").glob("*.json"))]
+        return [_load(p) for p in _item_files(self.dir / "items")]
 
     def artifact(self, name: str) -> Path:
         """A path for a large file (checkpoint) of this experiment; not committed to git."""
         path = self.dir / "artifacts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.readonly:  # a read-only store (--from-results) creates nothing
+            path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def _missing(self, item: Any) -> str:

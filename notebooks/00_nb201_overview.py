@@ -25,11 +25,10 @@ seed = 0
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from nasbook import overview
 from nasbook.data import nb201 as bench
-from nasbook.outputs import Outputs
+from nasbook.experiments import nb201_overview as ex
 
-out = Outputs("00_nb201_overview", profile, params=dict(profile=profile, seed=seed))
+nb = ex.start(globals())
 table = bench.load_table()
 
 # %% [markdown]
@@ -39,22 +38,22 @@ table = bench.load_table()
 # 12-epoch validation accuracy orders architectures by their final test accuracy.
 
 # %%
-summary = overview.summary(table)
-out.table(summary, "summary")
+summary = ex.summary(table)
+nb.table(summary, "summary")
 summary
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
-sns.histplot(overview.accuracy_long(table), x="test_acc", hue="dataset", bins=100, element="step", ax=ax)
+sns.histplot(ex.accuracy_long(table), x="test_acc", hue="dataset", bins=100, element="step", ax=ax)
 ax.set(xlabel="200-epoch test accuracy (%)", ylabel="architectures", xlim=(0, 100))
-out.figure(fig, "accuracy_distribution")
+nb.figure(fig, "accuracy_distribution")
 
 # %% [markdown]
 # ## Top-10 architectures (by CIFAR-10 test accuracy)
 
 # %%
-top10 = overview.top(table, 10)
-out.table(top10, "top10")
+top10 = ex.top(table, 10)
+nb.table(top10, "top10")
 top10
 
 # %% [markdown]
@@ -63,13 +62,20 @@ top10
 # a random sample in the smoke profile, all 15,625 networks otherwise.
 
 # %%
-params = overview.param_counts(profile, seed)
+params = ex.param_counts(nb.p, seed)
 frame = table.loc[params.index, [bench.TEST["cifar10"]]].assign(params_M=params)
 fig, ax = plt.subplots(figsize=(5, 4))
 ax.scatter(frame.params_M, frame[bench.TEST["cifar10"]], s=2, alpha=0.3)
 ax.set(xlabel="parameters (M)", ylabel="CIFAR-10 test accuracy (%)", ylim=(50, 96))
-out.figure(fig, "params_vs_accuracy")
+nb.figure(fig, "params_vs_accuracy")
 frame.corr(method="kendall")
 
+# %% [markdown]
+# ## Verdicts
+
 # %%
-out.finish()
+nb.claim(*ex.claims(table))
+nb.verdicts()
+
+# %%
+nb.finish()

@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # RMI-NAS, Fig. 3a: Kendall's tau of the RMI score for different beta
 #
@@ -7,20 +19,18 @@
 # beta = 0 (plain cross-entropy after training on one batch) gives a much lower tau of about
 # **0.25**. Mean and standard deviation over 3 seeds.
 #
-# What is measured here: the score of `nasbook.rmi` (teacher = ResNet-20, one batch of 32
-# images chosen by the teacher from a pool of 16 x 32, fresh NB201 candidate trained with SGD on
-# that batch) for one architecture sample, stratified by accuracy as in the supplement,
-# for every beta and seed. A seed changes the batch (pool draw) and the candidates' initial
-# weights; the architecture sample stays the same.
+# What is measured here: the score of `nasbook.rmi` (teacher = ResNet-20, one batch chosen by
+# the teacher from a pool, fresh NB201 candidate trained with SGD on that batch) for one
+# architecture sample, stratified by accuracy as in the supplement, for every beta and seed. A
+# seed changes the batch (pool draw) and the candidates' initial weights; the architecture
+# sample stays the same. Every tau comes with a paired bootstrap interval over architectures
+# and seeds; the table also gives tau over the top half of the architectures by accuracy.
 #
-# Scale per profile (see `nasbook.rmi_experiments.BETA_PROFILES`):
-# * **paper**: C=16, N=5 candidates, 150 steps, 100 architectures, 3 seeds, ResNet-20 fine-tuned on
-#   the JPEG CIFAR-10 used here (5 epochs).
-# * **cpu**: C=8, N=1 candidates (about 20x cheaper per step than C=16, N=5), 100 steps,
-#   25 architectures, 3 seeds: 450 evaluations of about 3-4 s each on 2 free cores, so the
-#   notebook fits in about 35 minutes. The teacher is the pretrained ResNet-20 fine-tuned for one
-#   epoch on 10k JPEG training images. With 25 architectures a tau has a standard error of roughly
-#   0.1, so only large differences between betas are meaningful.
+# Scale per profile (`nasbook.experiments.rmi_kendall_tau_vs_beta.PROFILES`):
+# * **paper**: C=16, N=5 candidates, 150 steps, 100 architectures, 3 seeds, ResNet-20 fine-tuned
+#   for 5 epochs on the JPEG CIFAR-10 used here.
+# * **cpu**: C=8, N=1 candidates, 100 steps, 25 architectures, 3 seeds, six betas; the teacher is
+#   the pretrained ResNet-20 fine-tuned for one epoch on 10k JPEG training images.
 # * **smoke**: a handful of tiny candidates for a few steps; checks the pipeline, not the claim.
 #
 # Known differences from the paper: the CIFAR-10 here is a JPEG re-encoding (so the teacher is
@@ -33,69 +43,37 @@ profile = "smoke"
 seed = 0
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
+from nasbook import teacher
+from nasbook.experiments import rmi_kendall_tau_vs_beta as ex
 
-from nasbook import rmi_experiments as rx
-from nasbook import teacher as teachers
-from nasbook.outputs import Outputs
-from nasbook.profiles import select
+nb = ex.start(globals())
+teacher_acc = ex.teacher_accuracy(nb.p)
+settings = ex.rmi_settings(nb.p)
+print(f"teacher: {teacher.label(settings['teacher'])}, measured test accuracy {teacher_acc:.2f}%")
+print({k: v for k, v in settings.items() if k != "teacher"})
 
-p = select(rx.BETA_PROFILES, profile)
-out = Outputs("01_rmi_kendall_tau_vs_beta", profile, params=dict(profile=profile, seed=seed))
-teacher_spec = p["rmi"]["teacher"]
-teacher_acc = teachers.test_accuracy(teacher_spec, root=rx.results_root(profile))
-print(f"teacher: {teachers.label(teacher_spec)}, measured test accuracy {teacher_acc:.2f}%")
-print({k: v for k, v in rx._settings(p).items() if k != "teacher"})
+# %% [markdown]
+# ## tau per beta
+# Diverged candidates (NaN loss, e.g. cells whose output is always zero) rank last, as in the
+# official code; their count is the `diverged` column. `tau_lo`/`tau_hi` and the top-half
+# columns are paired bootstrap intervals (architectures and seeds resampled).
 
 # %%
-scores = rx.beta_sweep(profile, seed=seed)
-per_seed, summary = rx.tau_table(scores, ["beta"])
-summary["paper (text)"] = [
-    f"~{rx.PAPER_BETA['tau_at_beta0']}" if b == 0 else ("peak" if b == rx.PAPER_BETA["peak_beta"] else "")
-    for b in summary["beta"]]
-summary["teacher"] = teachers.label(teacher_spec)
-summary["teacher test acc"] = teacher_acc
-out.table(summary, "tau_vs_beta", floatfmt=".3f")
-out.table(per_seed, "tau_vs_beta_per_seed", floatfmt=".3f")
+scores = ex.beta_sweep(nb.p, seed=seed)
+per_seed, summary = ex.tau_summary(nb.p, scores, teacher_acc)
+nb.table(summary, "tau_vs_beta", floatfmt=".3f")
+nb.table(per_seed, "tau_vs_beta_per_seed", floatfmt=".3f")
 summary
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-ax = axes[0]
-ax.errorbar(summary["beta"], summary["tau_mean"], yerr=summary["tau_std"].fillna(0), marker="o",
-            capsize=4, label=f"measured ({profile}; mean ± std over {summary['seeds'].max()} seeds)")
-ax.plot([0.0], [rx.PAPER_BETA["tau_at_beta0"]], "s", color="C3", label="paper text: tau ≈ 0.25 at beta = 0")
-ax.axvline(rx.PAPER_BETA["peak_beta"], color="C3", ls="--", lw=1, label="paper: peak at beta = 0.8")
-ax.set(xlabel="beta (weight of the RMI loss)", ylabel="Kendall tau (score vs test acc.)",
-       title="Fig. 3a: tau vs beta")
-ax.legend(fontsize=8)
-ax = axes[1]
-best_beta = summary.loc[summary["tau_mean"].idxmax(), "beta"]
-for beta in sorted({0.0, best_beta, max(summary["beta"])}):
-    d = scores[(scores["beta"] == beta) & (scores["seed"] == scores["seed"].min())]
-    finite = np.isfinite(d["score"])
-    ax.scatter(d["test_acc"][finite], d["score"][finite], s=12, label=f"beta={beta}")
-ax.set(xlabel="NB201 CIFAR-10 test accuracy (200 ep)", ylabel="score (mixed loss, lower = better)",
-       title="scores of one seed", yscale="log")
-ax.legend(fontsize=8)
-fig.tight_layout()
-out.figure(fig, "tau_vs_beta")
+nb.figure(ex.figure(summary, scores, nb.profile), "tau_vs_beta")
 
 # %% [markdown]
-# Reading the result: the table gives the measured tau per beta next to the two numbers the
-# paper's text states. The paper's claim holds here if tau at beta = 0.8 (and 1.0) is clearly above
-# tau at beta = 0; the exact peak location is within noise whenever neighbouring betas differ by
-# less than their standard deviations. Diverged candidates (NaN loss, e.g. cells whose output is
-# always zero) rank last, as in the official code; their count is the `diverged` column.
-#
-# **What the cpu profile measured** (25 architectures, 3 seeds, C=8, N=1 candidates, 100 steps,
-# fine-tuned ResNet-20 teacher at 85.7%): tau is 0.06 ± 0.20 with cross-entropy alone
-# (beta = 0; the paper's text: about 0.25), jumps to 0.66 at beta = 0.2 and peaks at
-# beta = 0.8 (0.76 ± 0.02), then drops at beta = 1.0 (0.71 ± 0.02): the paper's peak location
-# holds. Our beta = 0 value is lower than the paper's and noisier (one seed gives 0.27, another
-# -0.11): with 25 architectures and a loss that a one-batch fit drives to near zero, the CE
-# ranking is close to chance.
+# ## Verdicts
 
 # %%
-out.finish()
+nb.claim(*ex.claims(nb.p, scores, teacher_acc))
+nb.verdicts()
+
+# %%
+nb.finish()

@@ -197,15 +197,14 @@ def test_supernet_evaluation_batches_mix_classes(shared_data):
     """The supernets' BatchNorm uses batch statistics at evaluation, so the batches that PT
     and the thesis notebooks evaluate on must hold many classes (our CIFAR-10 cache from the
     JPEG tree is stored class by class)."""
-    from nasbook import thesis_experiments as te
+    from nasbook.experiments import alpha_vs_discretization as ch2
+    from nasbook.experiments import edge_shuffling
     from nasbook.supernet import search
-    from nasbook.supernet.experiments import settings
-    cfg = settings("cpu")
+    p = ch2.resolve("cpu")
+    cfg = ch2.supernet_config(p, ch2.SPACES["nb201"][0])
     _, yb = next(iter(search.loader("search_valid", cfg, train=False, seed=0, device="cpu")))
     assert len(yb.unique()) >= 8
-    _, _, valid = te._loaders(te.settings("cpu")["supernet"], 0, "cpu")
-    assert len(next(iter(valid))[1].unique()) >= 8
-    assert len(next(iter(te._test_loader("cpu", device="cpu")))[1].unique()) >= 8
+    assert len(next(iter(edge_shuffling.test_loader(edge_shuffling.resolve("cpu"), device="cpu")))[1].unique()) >= 8
 
 
 def test_balanced_subset():
@@ -345,7 +344,7 @@ def test_nb201_table_and_queries(shared_data):
         bench.test("|nor_conv_3x3~0|+|bogus~0|", "cifar10")
     with pytest.raises(ArchError):
         bench.test(15625, "cifar10")
-    with pytest.raises(KeyError, match="imagenet16"):
+    with pytest.raises(ValueError, match="unknown NB201 dataset .svhn.: expected one of cifar10, cifar100, imagenet16"):
         bench.test(0, "svhn")
     table.loc[0, "arch"] = "changed"  # load_table hands out copies
     assert nb201.load_table().loc[0, "arch"] == arch_of(0)

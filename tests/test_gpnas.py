@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
+from nasbook.data import nb201 as bench
 from nasbook.search import gpnas, signals
 from nasbook.spaces import nb201
 
@@ -117,7 +118,7 @@ def test_mi_sampling_picks_max_variance_and_maximises_the_information_gain():
 
 
 def test_aea_learns_the_table(shared_data):
-    valid = signals.column(signals.valid_col("cifar10"))
+    valid = bench.column(bench.valid_col("cifar10"))
     sig = signals.make_signal("benchmark", "cifar10", 60)
     model = gpnas.run_aea(sig, 0, sampler="mi", n_init=10, batch=10)
     assert len(model.x) == 60 and len(set(sig.queried)) == 60

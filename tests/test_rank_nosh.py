@@ -5,9 +5,11 @@ import pytest
 import torch
 
 from nasbook.proxies import TableProxy, naswot_score
-from nasbook.search import nosh_experiments as ne
+from nasbook.data.nb201 import TEST
+from nasbook.experiments import nb201_searches as ne
 from nasbook.search import predictor_search, rank_nosh
-from nasbook.search.budget import BudgetExhausted, EpochOracle, TEST_COLUMNS
+from nasbook.search.budget import EpochOracle
+from nasbook.search.result import BudgetExhausted
 from nasbook.spaces import nb201
 
 FAST_NOSH = dict(n_init=20, n_add=10, promote=[5], n_candidates=300, pairs_per_level=300, fit_steps=40)
@@ -72,7 +74,7 @@ def test_budget_and_no_test_signal(method, table, blind):
     assert r.cost == per * len(r.queried) <= budget
     assert budget - r.cost < per                          # it spent all it could
     assert r.queried == b.queried and r.index == b.index
-    assert np.isnan(b.test_acc["cifar10"]) and r.test_acc["cifar10"] == table[TEST_COLUMNS["cifar10"]].iloc[r.index]
+    assert np.isnan(b.test_acc["cifar10"]) and r.test_acc["cifar10"] == table[TEST["cifar10"]].iloc[r.index]
     assert r.valid_acc["cifar10"] == max(table["cifar10_valid_12"].iloc[r.queried])  # pick = best observed
 
 
@@ -178,10 +180,39 @@ def test_ratio_and_tables():
     r = ne.budget_ratio(df, at=[200, 400], n_boot=20)
     assert list(r["rank_nosh budget to match"]) == [100.0, 200.0]
     assert list(r["budget ratio"]) == [2.0, 2.0]
-    claim = ne.claim_table(r)
-    assert claim["holds here"].iloc[0] == "no"
+    assert list(r["ratio 90% lo"]) == [2.0, 2.0] and list(r["ratio 90% hi"]) == [2.0, 2.0]   # identical seeds
     t = ne.accuracy_table(df, budgets=(200,))
-    assert t["200 ep."].tolist() == ["92.00 ± 0.00", "94.00 ± 0.00"]
+    assert t["200 ep."].tolist() == ["92.00 ± 0.00 (n=3)", "94.00 ± 0.00 (n=3)"]
+
+
+def _claim_frame(ours, alt, predictor, budget=400):
+    """Curves at `budget` (RANK-NOSH's) for RANK-NOSH, predictor_12 and REA, and the predictor
+    search's curve at 2x and 10x that budget."""
+    rows = []
+    for seed, (o, a) in enumerate(zip(ours, alt)):
+        rows += [dict(method="rank_nosh", seed=seed, budget=b, test_acc=v) for b, v in ((budget / 2, o - 1), (budget, o))]
+        rows += [dict(method=m, seed=seed, budget=budget, test_acc=a) for m in ("predictor_12", "rea")]
+        rows += [dict(method="predictor", seed=seed, budget=b, test_acc=v)
+                 for b, v in ((budget, predictor - 2), (2 * budget, predictor - 1), (10 * budget, predictor))]
+    return pd.DataFrame(rows)
+
+
+def test_rank_nosh_claim_is_partly_when_cheap_fidelity_matches():
+    """Ratio interval above 5x -> holds, unless predictor_12 / REA match RANK-NOSH at its budget."""
+    p = ne.resolve("smoke")
+    p = p.replace(rank_nosh={**p["rank_nosh"], "budgets": dict(p["rank_nosh"]["budgets"], rank_nosh=400)})
+    ours = [94.0, 94.1, 94.2, 94.0, 94.1]
+    for alt, verdict in (([93.0, 93.1, 93.0, 93.1, 93.0], "holds"), ([94.3, 94.2, 94.3, 94.2, 94.3], "partly")):
+        df = _claim_frame(ours, alt, predictor=94.0)
+        ratio = ne.budget_ratio(df, at=[4000], n_boot=50)
+        assert ratio["budget ratio"].iloc[0] == 10.0
+        c = ne._rank_nosh_claim(p, df, ratio)
+        assert c.verdict == verdict and c.value == 10.0
+        assert ("predictor_12" in c.reason) == (verdict == "partly")
+    # never matched within RANK-NOSH's budget: differs
+    df = _claim_frame(ours, ours, predictor=95.0)
+    c = ne._rank_nosh_claim(p, df, ne.budget_ratio(df, at=[4000], n_boot=20))
+    assert c.verdict == "differs" and np.isnan(c.value)
 
 
 def test_rejects_other_signals(table):

@@ -3,10 +3,13 @@ NaN -> inf, determinism, and a real (tiny) search_signal call."""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from nasbook import rmi, rmi_experiments
+from nasbook import rmi
+from nasbook.data import nb201 as bench
+from nasbook.experiments import _rmi
 from nasbook.spaces import nb201
 
 ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
@@ -101,9 +104,18 @@ def test_seeded_determinism_and_beta_zero_is_cross_entropy():
     assert mixed["score"] == pytest.approx(0.8 * mixed["rmi"] + 0.2 * mixed["ce"], rel=1e-5)
 
 
-def test_kendall_ranks_inf_last():
-    assert rmi_experiments.kendall([1.0, 2.0, np.inf], [90.0, 80.0, 10.0]) == pytest.approx(1.0)
-    assert rmi_experiments.kendall([3.0, 2.0, 1.0], [90.0, 80.0, 10.0]) == pytest.approx(-1.0)
+def test_tau_table_per_seed_then_mean_and_sample_std():
+    acc = [90.0, 80.0, 70.0, 10.0]
+    frame = pd.DataFrame({"beta": [0.8] * 8, "seed": [0] * 4 + [1] * 4, "test_acc": acc * 2,
+                          "score": [1.0, 2.0, 3.0, np.inf,     # seed 0: perfect order, inf ranks last
+                                    2.0, 1.0, 3.0, 4.0]})      # seed 1: one swapped pair
+    per_seed, summary = _rmi.tau_table(frame, ["beta"])
+    assert per_seed["tau"].tolist() == pytest.approx([1.0, 4 / 6])
+    assert per_seed["diverged"].tolist() == [1, 0] and per_seed["archs"].tolist() == [4, 4]
+    row = summary.iloc[0]
+    assert row["tau_mean"] == pytest.approx((1.0 + 4 / 6) / 2)
+    assert row["tau_std"] == pytest.approx(np.std([1.0, 4 / 6], ddof=1))
+    assert (row["seeds"], row["archs"], row["diverged"]) == (2, 4, 0.5)
 
 
 def test_resolve_rejects_unknown_settings():
@@ -134,7 +146,8 @@ def test_search_signal_end_to_end(shared_data, tmp_path):
 
 
 def test_stratified_sample_spans_accuracy(shared_data):
-    archs = rmi_experiments.stratified_sample(10)
-    assert archs == rmi_experiments.stratified_sample(10) and len(set(archs)) == 10
-    acc = rmi_experiments.ground_truth()[[nb201.index_of(a) for a in archs]]
+    archs = _rmi.stratified_sample(10)
+    assert archs == _rmi.stratified_sample(10) and len(set(archs)) == 10
+    acc = bench.column("cifar10")[[nb201.index_of(a) for a in archs]]
     assert acc.max() - acc.min() > 50  # from ~10% to >90%
+    assert list(acc) == sorted(acc)  # sorted by accuracy

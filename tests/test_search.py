@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from nasbook.data import nb201 as bench
 from nasbook.search import BudgetExhausted, Signal, rea, reinforce, rminas, run, signals, theorem
 from nasbook.spaces import nb201
 
@@ -46,10 +47,10 @@ def test_every_method_returns_a_consistent_result(shared_data, method, budget):
     assert nb201.index_of(res.arch) == res.index
     assert 0 < len(res.queried) <= budget and len(set(res.queried)) == len(res.queried)
     assert res.seconds > 0 and res.cost >= 0
-    table = signals.table()
-    for d in signals.DATASETS:
-        assert res.test_acc[d] == pytest.approx(table.iloc[res.index][signals.test_col(d)])
-        assert res.valid_acc[d] == pytest.approx(table.iloc[res.index][signals.valid_col(d)])
+    table = bench.load_table()
+    for d in bench.DATASETS:
+        assert res.test_acc[d] == pytest.approx(table.iloc[res.index][bench.test_col(d)])
+        assert res.valid_acc[d] == pytest.approx(table.iloc[res.index][bench.valid_col(d)])
     again = run(method, signal="benchmark", budget=budget, seed=3, score=fake_score, **kw)
     assert again.index == res.index and again.queried == res.queried  # same seed, same search
 
@@ -65,7 +66,7 @@ def test_searches_beat_chance_on_an_easy_landscape(shared_data):
 
 def test_benchmark_signal_is_the_12_epoch_validation_accuracy(shared_data):
     res = run("random", signal="benchmark", budget=200, seed=1, dataset="cifar100")
-    valid = signals.column(signals.valid_col("cifar100"))
+    valid = bench.column(bench.valid_col("cifar100"))
     assert res.index == res.queried[int(np.argmax(valid[res.queried]))]
     assert len(res.queried) == 200
 
@@ -115,36 +116,42 @@ def test_bad_input_raises_clear_errors(shared_data):
         run("random", signal="accuracy", budget=10, seed=0)
     with pytest.raises(ValueError, match="CIFAR-10 teacher"):
         run("random", signal="rmi", budget=10, seed=0, dataset="cifar100")
-    with pytest.raises(ValueError, match="unknown dataset"):
+    with pytest.raises(ValueError, match="unknown NB201 dataset"):
         run("random", budget=10, seed=0, dataset="svhn")
 
 
-def test_weight_sharing_methods_are_forwarded(monkeypatch):
-    import types, sys
-    calls = []
-    fake = types.SimpleNamespace(run=lambda method, **kw: calls.append((method, kw)) or "ok")
-    monkeypatch.setitem(sys.modules, "nasbook.supernet", fake)
-    import nasbook
-    monkeypatch.setattr(nasbook, "supernet", fake, raising=False)
-    assert run("darts", seed=4, epochs=1) == "ok"
-    assert calls == [("darts", {"seed": 4, "dataset": "cifar10", "epochs": 1})]
+def test_weight_sharing_methods_point_to_their_experiment_module():
+    with pytest.raises(ValueError, match="nb201_weight_sharing"):
+        run("darts", seed=4, epochs=1)
 
 
 def test_rmi_signal_searches_keep_rmi_scores_in_the_profile_store(shared_data, tmp_path, monkeypatch):
-    """The RMI losses behind a stored search live next to it (results/<profile>), not in results/."""
+    """The RMI losses behind a stored search live next to it (the Profile's root), the search is
+    keyed by the resolved RMI settings (no profile name), and the settings reach nasbook.rmi."""
+    import json
     from nasbook import rmi
-    from nasbook.search import experiments
+    from nasbook.experiments import nb201_searches as ex
     monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path))
-    roots = []
+    p = ex.resolve("smoke")
+    calls = []
 
     def fake_evaluate(archs, settings=None, seed=0, *, root=None, **kw):
-        roots.append(root)
+        calls.append((root, settings))
         return [{"score": float(sum(op == 0 for op in nb201.parse(a))), "seconds": 0.0} for a in archs]
     monkeypatch.setattr(rmi, "evaluate", fake_evaluate)
-    (res,) = experiments.searches("random", "rmi", "cifar10", 5, [0], "smoke", rmi_profile="smoke", progress=False)
+    (res,) = ex.searches(p, "random", "rmi", "cifar10", 5, [0], rmi_settings=p["rmi"]["settings"], progress=False)
     assert len(res.queried) == 5
-    assert roots and all(r == tmp_path / "smoke" for r in roots)
-    assert (tmp_path / "smoke" / "search").is_dir()
+    assert calls and all(root == tmp_path / "smoke" == p.root for root, _ in calls)
+    assert all(s == rmi.SIGNAL_PROFILES["smoke"] for _, s in calls)
+    (cfg,) = [json.loads(f.read_text()) for f in (tmp_path / "smoke" / "search").glob("*/config.json")]
+    assert cfg["rmi_settings"] == rmi.SIGNAL_PROFILES["smoke"] and "rmi_profile" not in cfg
+    with pytest.raises(ValueError, match="rmi_settings"):
+        ex.searches(p, "random", "rmi", "cifar10", 5, [0], progress=False)
+
+
+def test_rmi_signal_refuses_a_profile_name():
+    with pytest.raises(TypeError, match="SIGNAL_PROFILES"):
+        signals.make_signal("rmi", "cifar10", 5, rmi_settings="cpu")
 
 
 def test_theorem1_joint_mode_is_the_optimum_and_separable_f_has_it_per_edge():

@@ -91,7 +91,7 @@ def test_gdas_one_op_per_edge_and_gradient_reaches_alpha():
 
 
 def search_cfg(**kw):
-    from nasbook.supernet.experiments import COMMON
+    from nasbook.experiments.nb201_weight_sharing import COMMON
     return dict(COMMON, **kw)
 
 
@@ -147,49 +147,56 @@ def test_api_fix_mask_swap_save(tmp_path):
 
 
 def test_search_end_to_end_and_resume(shared_data, tmp_path, monkeypatch):
-    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path / "a"))
+    from nasbook.experiments import nb201_weight_sharing as ws
     from nasbook.search.result import SearchResult
-    from nasbook.supernet import run
-    r = run("darts", seed=0, profile="smoke", progress=False, **TINY)
+    from nasbook.supernet.search import Incomplete
+    monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path / "a"))
+    p = ws.resolve("smoke").replace(**TINY)
+    assert p.root == tmp_path / "a" / "smoke"
+    r = ws.run("darts", p, 0, progress=False)
     assert isinstance(r, SearchResult) and r.signal == "supernet"
     assert nb201.index_of(r.arch) == r.index and 0 < r.test_acc["cifar10"] <= 100
     assert len(r.trace[0]["history"]) == 2
     final = r.trace[0]["history"][-1]["probs"]
     # kill after epoch 1 (stop_epoch), rerun in the same store: continues from the checkpoint
     monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path / "b"))
-    from nasbook.supernet.search import Incomplete
+    p = ws.resolve("smoke").replace(**TINY)
     with pytest.raises(Incomplete):
-        run("darts", seed=0, profile="smoke", progress=False, stop_epoch=1, **TINY)
+        ws.run("darts", p, 0, progress=False, stop_epoch=1)
     ckpts = sorted((tmp_path / "b").rglob("supernet_e*.pt"))
     assert [p.name for p in ckpts] == ["supernet_e001.pt"]
-    r2 = run("darts", seed=0, profile="smoke", progress=False, **TINY)
+    r2 = ws.run("darts", p, 0, progress=False)
     assert r2.trace[0]["history"][-1]["probs"] == final
     assert r2.arch == r.arch
+    # the per-seed table counts the derived cell's parameter-free edges
+    (row,) = ws.per_seed([r2]).to_dict("records")
+    assert row["parameter-free ops"] == ws.param_free(r2.arch) and row["seed"] == 0
 
 
 def test_stored_reads_finished_searches_only(shared_data, tmp_path, monkeypatch):
     """Notebook 04 lists the weight-sharing searches already stored by notebook 07; it never trains."""
     monkeypatch.setenv("NASBOOK_RESULTS", str(tmp_path))
-    from nasbook.supernet import experiments as ws
-    assert ws.stored("smoke") == []
-    cfg = ws.settings("smoke")
+    from nasbook.experiments import nb201_weight_sharing as ws
+    p = ws.resolve("smoke")
+    assert ws.stored(p) == []
     arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     done = ws._result("gdas", 0, nb201.parse(arch), 1.5, [], [])
-    ws._store("nb201_search_gdas", ws.method_config("gdas", cfg), "smoke").compute(("search", 0), lambda: done)
-    (r,) = ws.stored("smoke")
+    p.store("nb201_search_gdas", ws.method_config("gdas", p.settings)).compute(("search", 0), lambda: done)
+    (r,) = ws.stored(p)
     assert (r.method, r.arch, r.index) == ("gdas", arch, nb201.index_of(arch))
-    assert ws.stored("smoke", seed=1) == []  # another seed offset: not stored
+    assert ws.stored(p, seed=1) == []  # another seed offset: not stored
     row = ws.search_table([r]).iloc[0]
     assert row["seeds"] == 1 and row["archs"] == arch
-    assert row["cifar10 (ours)"].startswith(f"{r.test_acc['cifar10']:.2f}")
+    assert row["cifar10 (ours)"] == f"{r.test_acc['cifar10']:.2f} (n=1)"
 
 
 def test_pt_selection_resumes_where_it_stopped(shared_data, tmp_path, monkeypatch):
     """Kill PT after two edges are decided: the rerun continues from the checkpoint and ends
     exactly where an uninterrupted run ends."""
     import copy
-    from nasbook.supernet import experiments as ws, pt
-    cfg = ws.method_config("darts_pt", ws.settings("smoke", **TINY))
+    from nasbook.experiments import nb201_weight_sharing as ws
+    from nasbook.supernet import pt
+    cfg = ws.method_config("darts_pt", ws.resolve("smoke").replace(**TINY).settings)
     net, *_ = search.build("darts", cfg, 0, torch.device("cpu"))
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     full = pt.select(copy.deepcopy(net), cfg, 0, tmp_path / "a", "pt", device=net.stem[0].weight.device, progress=False)

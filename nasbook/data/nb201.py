@@ -5,6 +5,9 @@ index, arch, {cifar10,cifar100,imagenet16}_test_200 (200-epoch test accuracy, me
 seeds) and the 12-epoch columns {cifar10,cifar100,imagenet16}_{valid,test}_12.
 A user with the official NATS-Bench files builds the same table with
 ``nasbook data import-nb201 --nats PATH`` (`import_nats` / `from_nats`).
+
+This module is the one access point for the table and its column names: `load_table()`,
+`column(name)`, `valid_col(dataset)`, `test_col(dataset)`, `DATASETS`, `TEST`, `VALID`.
 """
 from __future__ import annotations
 
@@ -77,8 +80,13 @@ def validate(df: pd.DataFrame, path: Path | str = "<table>") -> pd.DataFrame:
         raise _invalid(path, f"row {bad} has arch {df['arch'].iloc[bad]!r}, but official index {bad} is "
                              f"{space.arch_of(bad)!r}")
     values = df[list(ACCURACY_COLUMNS)]
-    if not all(np.issubdtype(t, np.number) for t in values.dtypes):
-        raise _invalid(path, "accuracy columns are not numeric")
+    not_numeric = [c for c in ACCURACY_COLUMNS
+                   if not pd.api.types.is_numeric_dtype(values[c]) or pd.api.types.is_bool_dtype(values[c])]
+    if not_numeric:
+        col = values[not_numeric[0]]
+        bad = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
+        example = f", e.g. index {bad.index[0]} has {bad.iloc[0]!r}" if len(bad) else ""
+        raise _invalid(path, f"accuracy column(s) {', '.join(not_numeric)} are not numeric{example}")
     if values.isna().any().any() or not ((values >= 0) & (values <= 100)).all().all():
         raise _invalid(path, "accuracy columns have missing values or values outside 0..100 (percent)")
     df.index.name = "index"
@@ -114,10 +122,29 @@ def _column(name: str) -> str:
                    f"or a dataset {', '.join(DATASETS)}")
 
 
-def _dataset(name: str) -> str:
+def check_dataset(name: str) -> str:
     if name not in DATASETS:
-        raise KeyError(f"unknown NB201 dataset {name!r}; expected one of {', '.join(DATASETS)}")
+        raise ValueError(f"unknown NB201 dataset {name!r}: expected one of {', '.join(DATASETS)}")
     return name
+
+
+_dataset = check_dataset
+
+
+def valid_col(dataset: str) -> str:
+    """The 12-epoch validation column of `dataset` (the signal a search may see)."""
+    return VALID[check_dataset(dataset)]
+
+
+def test_col(dataset: str) -> str:
+    """The 200-epoch test column of `dataset` (the ground truth a search is judged by)."""
+    return TEST[check_dataset(dataset)]
+
+
+def column(name: str) -> np.ndarray:
+    """One accuracy column (a column name, or a dataset for its 200-epoch test column) as a
+    float array indexed by official architecture index."""
+    return load_table()[_column(name)].to_numpy(dtype=np.float64)
 
 
 def arch_index(arch_or_index) -> int:

@@ -9,18 +9,19 @@ Methods driven by a search signal (signals.py): "random", "rea", "reinforce", "r
 validation accuracy of `dataset`, the NATS-Bench protocol) and "rmi" (the RMI loss of
 RMI-NAS, CIFAR-10 teacher). Extra keyword options go to the method (e.g. ``n_collect`` for
 "rminas", ``sampler`` for "gpnas") or, prefixed ``rmi_``, to the RMI signal
-(``rmi_settings``: None = the paper's, a name of ``nasbook.rmi.SIGNAL_PROFILES`` or a dict;
-``rmi_seed``; ``rmi_root``). Weight-sharing methods ("darts", "gdas",
-"darts_pt", "drnas", "vimnas") live in ``nasbook.supernet`` and "rank_nosh" in
-``nasbook.search.rank_nosh``; `run` forwards to them.
+(``rmi_settings``: None = the paper's or a dict, e.g. ``nasbook.rmi.SIGNAL_PROFILES["cpu"]``;
+``rmi_seed``; ``rmi_root``). "rank_nosh" (``nasbook.search.rank_nosh``) is forwarded.
+Weight-sharing methods ("darts", "gdas", "darts_pt", "drnas", "vimnas") train a supernet
+with a profile's settings: ``nasbook.supernet.search.train_supernet`` is the method,
+notebook 07's experiment module runs them; `run` refuses them with that pointer.
 """
 from __future__ import annotations
 
 import importlib
 import time
 
-from .result import SearchResult
-from .signals import BudgetExhausted, Signal, make_signal, report
+from .result import BudgetExhausted, SearchResult
+from .signals import Signal, make_signal, report
 
 # name -> (module, keyword options fixed by the name)
 SIGNAL_METHODS = {
@@ -45,8 +46,9 @@ def run(method: str, *, signal: str = "benchmark", budget: int | None = None, se
     a cheap fake).
     """
     if method in SUPERNET_METHODS:
-        from .. import supernet
-        return supernet.run(method, seed=seed, dataset=dataset, **options)
+        raise ValueError(f"{method!r} is a weight-sharing method: it needs a supernet's settings, so it is run "
+                         f"by nasbook.experiments.nb201_weight_sharing.run({method!r}, p, seed) with p its resolved Profile "
+                         f"(or nasbook.supernet.search.train_supernet), not by nasbook.search.run")
     if method in OTHER_METHODS:
         module = importlib.import_module(f".{method}", __name__)
         return module.run(seed=seed, dataset=dataset, **({"budget": budget} if budget is not None else {}), **options)

@@ -27,19 +27,10 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-VALID_COLUMNS = {"cifar10": "cifar10_valid_12", "cifar100": "cifar100_valid_12", "imagenet16": "imagenet16_valid_12"}
-TEST_COLUMNS = {"cifar10": "cifar10_test_200", "cifar100": "cifar100_test_200", "imagenet16": "imagenet16_test_200"}
+from ..data.nb201 import TEST, VALID, load_table
+from .result import BudgetExhausted
+
 FIDELITIES = (12, 200)   # epochs a simulated evaluation can train for
-
-
-class BudgetExhausted(RuntimeError):
-    """The next evaluation would spend more simulated epochs than the budget allows."""
-
-
-def load_table() -> pd.DataFrame:
-    """The NB201 table (nasbook.data.nb201.load_table)."""
-    from ..data import nb201 as bench
-    return bench.load_table()
 
 
 class EpochOracle:
@@ -53,9 +44,9 @@ class EpochOracle:
     """
 
     def __init__(self, table: pd.DataFrame, *, budget: float, dataset: str = "cifar10"):
-        if dataset not in VALID_COLUMNS:
-            raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(VALID_COLUMNS)}")
-        column = VALID_COLUMNS[dataset]
+        if dataset not in VALID:
+            raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(VALID)}")
+        column = VALID[dataset]
         if column not in table.columns:
             raise ValueError(f"the NB201 table has no column {column!r}; load it with nasbook.data.nb201.load_table()")
         if not budget > 0:
@@ -118,7 +109,7 @@ def finish(method: str, oracle: EpochOracle, table: pd.DataFrame, *, seed: int, 
     from .result import SearchResult
     pick = oracle.incumbent
     ds = oracle.dataset
-    test = table[TEST_COLUMNS[ds]].to_numpy(dtype=float) if TEST_COLUMNS[ds] in table else np.full(len(table), np.nan)
+    test = table[TEST[ds]].to_numpy(dtype=float) if TEST[ds] in table else np.full(len(table), np.nan)
     return SearchResult(
         method=method, signal="benchmark", seed=int(seed), arch=nb201.arch_of(pick), index=int(pick),
         queried=list(oracle.queried), seconds=float(seconds), cost=float(oracle.spent),

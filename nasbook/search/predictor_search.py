@@ -26,7 +26,9 @@ import torch
 import torch.nn as nn
 
 from ..spaces import nb201
-from .budget import BudgetExhausted, EpochOracle, finish, load_table
+from ..data.nb201 import load_table
+from .budget import EpochOracle, finish
+from .result import BudgetExhausted
 
 
 def all_encodings() -> np.ndarray:

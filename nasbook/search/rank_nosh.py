@@ -54,7 +54,9 @@ import torch
 import torch.nn.functional as F
 
 from ..spaces import nb201
-from .budget import BudgetExhausted, EpochOracle, finish, load_table
+from ..data.nb201 import load_table
+from .budget import EpochOracle, finish
+from .result import BudgetExhausted
 from .predictor_search import all_encodings, mlp, unseen
 
 

@@ -24,3 +24,7 @@ class SearchResult:
     @classmethod
     def from_dict(cls, d: dict) -> "SearchResult":
         return cls(**d)
+
+
+class BudgetExhausted(RuntimeError):
+    """A search asked for more than its budget (distinct architectures, or simulated epochs)."""

@@ -14,55 +14,16 @@ never see the 200-epoch test accuracies; `report` looks them up once the pick is
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..spaces import nb201
-from .result import SearchResult
+from ..data.nb201 import DATASETS, check_dataset, column, load_table, test_col, valid_col
+from .result import BudgetExhausted, SearchResult
 
-DATASETS = ("cifar10", "cifar100", "imagenet16")
 SIGNALS = ("benchmark", "rmi")
-
-
-class BudgetExhausted(RuntimeError):
-    """A search asked for a new architecture after spending its whole budget."""
-
-
-# --- the NB201 table ------------------------------------------------------------------
-
-def _bench():
-    from ..data import nb201 as bench
-    return bench
-
-
-@lru_cache(maxsize=1)
-def table() -> pd.DataFrame:
-    """The NB201 table (official index order), through ``nasbook.data.nb201``."""
-    return _bench().load_table()
-
-
-def valid_col(dataset: str) -> str:
-    check_dataset(dataset)
-    return _bench().VALID[dataset]
-
-
-def test_col(dataset: str) -> str:
-    check_dataset(dataset)
-    return _bench().TEST[dataset]
-
-
-def check_dataset(dataset: str) -> str:
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(DATASETS)}")
-    return dataset
-
-
-def column(name: str) -> np.ndarray:
-    """One column of the table as a float array indexed by official index."""
-    return table()[name].to_numpy(dtype=np.float64)
 
 
 # --- signals --------------------------------------------------------------------------
@@ -80,18 +41,18 @@ def benchmark_fitness(dataset: str) -> ScoreFn:
     return score
 
 
-def rmi_fitness(settings: dict | str | None = None, seed: int = 0, root=None) -> ScoreFn:
-    """Fitness = minus the RMI loss of ``nasbook.rmi`` (settings: None = the paper's, a name
-    of ``SIGNAL_PROFILES`` or a dict). ``nasbook.rmi.evaluate`` keeps every architecture's
+def rmi_fitness(settings: dict | None = None, seed: int = 0, root=None) -> ScoreFn:
+    """Fitness = minus the RMI loss of ``nasbook.rmi`` (settings: None = the paper's, or a dict
+    of RMI settings resolved by the caller, e.g. ``nasbook.rmi.SIGNAL_PROFILES["cpu"]``; a
+    profile name is refused). ``nasbook.rmi.evaluate`` keeps every architecture's
     loss and evaluation seconds in its store, so searches with the same settings share them
     and a killed run resumes; the stored seconds still count in each search's cost.
     A diverged (NaN) loss ranks last (fitness -inf).
     """
     from .. import rmi  # written by the RMI developer; imported only when used
-    if isinstance(settings, str):
-        if settings not in rmi.SIGNAL_PROFILES:
-            raise ValueError(f"unknown RMI signal profile {settings!r}: expected one of {list(rmi.SIGNAL_PROFILES)}")
-        settings = rmi.SIGNAL_PROFILES[settings]
+    if settings is not None and not isinstance(settings, dict):
+        raise TypeError(f"rmi_settings must be None (the paper's) or a dict of RMI settings, got {settings!r}; "
+                        f"resolve a named one once, e.g. rmi_settings=nasbook.rmi.SIGNAL_PROFILES[{settings!r}]")
 
     def score(indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
         recs = rmi.evaluate([nb201.arch_of(i) for i in indices], settings, seed, root=root, progress=len(indices) > 1)
@@ -169,7 +130,7 @@ def to_index(arch) -> int:
     return nb201.index_of(arch)
 
 
-def make_signal(signal: str, dataset: str, budget: int, *, rmi_settings: dict | str | None = None,
+def make_signal(signal: str, dataset: str, budget: int, *, rmi_settings: dict | None = None,
                 rmi_seed: int = 0, rmi_root=None, score: ScoreFn | None = None) -> Signal:
     """The Signal a search sees. `score` overrides the fitness (tests use a cheap fake)."""
     check_dataset(dataset)
@@ -191,7 +152,7 @@ def make_signal(signal: str, dataset: str, budget: int, *, rmi_settings: dict | 
 
 def accuracies(index: int) -> tuple[dict[str, float], dict[str, float]]:
     """(12-epoch validation accuracy, 200-epoch test accuracy) of `index` on all datasets."""
-    row = table().iloc[int(index)]
+    row = load_table().iloc[int(index)]
     return ({d: float(row[valid_col(d)]) for d in DATASETS}, {d: float(row[test_col(d)]) for d in DATASETS})
 
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm, rankdata
 
+from ..data import nb201 as bench
 from ..spaces import nb201
-from . import signals
 
 QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9995)
 
@@ -57,10 +57,10 @@ def check_table(noise_levels=(0.0, 0.5)) -> pd.DataFrame:
     """Theorem 1 on f = the 200-epoch test accuracy and on f = the 12-epoch validation
     accuracy of each dataset, noise-free and with noise sigma (in accuracy points)."""
     frames = []
-    for d in signals.DATASETS:
-        for kind, col in (("test_200", signals.test_col(d)), ("valid_12", signals.valid_col(d))):
+    for d in bench.DATASETS:
+        for kind, col in (("test_200", bench.test_col(d)), ("valid_12", bench.valid_col(d))):
             for noise in noise_levels:
-                df = check(signals.column(col), noise=noise)
+                df = check(bench.column(col), noise=noise)
                 df.insert(0, "f", kind)
                 df.insert(0, "dataset", d)
                 frames.append(df)

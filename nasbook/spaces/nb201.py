@@ -11,6 +11,7 @@ official benchmark for all 15,625 architectures.
 """
 from __future__ import annotations
 
+import operator
 import random as _random
 from functools import lru_cache
 from typing import Iterable, Sequence, Union
@@ -23,7 +24,7 @@ NUM_OPS = len(OPS)
 NUM_EDGES = len(EDGES)
 NUM_ARCHS = NUM_OPS ** NUM_EDGES  # 15,625
 
-Arch = Union[str, Sequence[int]]
+Arch = Union[str, Sequence[Union[int, str]]]  # official string, or 6 op indices / op names
 
 
 class ArchError(ValueError):
@@ -62,14 +63,59 @@ def parse(arch: str) -> tuple[int, ...]:
     return tuple(ops)
 
 
+_FORMS = ("an NB201 string like '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...|', or a sequence of "
+          f"{NUM_EDGES} op names or op indices 0-{NUM_OPS - 1} (ints) in edge order")
+
+
+def _op(o) -> int | None:
+    """One op as an index (an op name or an int; not bool, not float), or None if it is neither."""
+    if isinstance(o, str):
+        return OPS.index(o) if o in OPS else None
+    return _int(o)
+
+
+def _int(x) -> int | None:
+    """`x` as an int if it is an integer (int, numpy / torch integer scalar; not bool, not float), else None."""
+    if isinstance(x, (bool, np.bool_)):
+        return None
+    try:
+        return operator.index(x)
+    except TypeError:
+        return None
+
+
 def ops_of(arch: Arch) -> tuple[int, ...]:
-    """Accept a string or a 6-tuple of op indices; return the validated tuple."""
+    """Accept a string or a sequence of 6 op names / op indices; return the validated tuple of indices."""
     if isinstance(arch, str):
         return parse(arch)
-    ops = tuple(int(o) for o in arch)
-    if len(ops) != NUM_EDGES or not all(0 <= o < NUM_OPS for o in ops):
-        raise ArchError(f"expected {NUM_EDGES} op indices in 0..{NUM_OPS - 1}, got {tuple(arch)!r}")
+    if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
+        raise ArchError(f"expected {_FORMS}; got the number {arch!r} (for an official index 0..{NUM_ARCHS - 1} "
+                        f"use arch_of(index))")
+    if isinstance(arch, (float, np.floating)):
+        raise ArchError(f"expected {_FORMS}; got the float {arch!r} (an official index 0..{NUM_ARCHS - 1} "
+                        f"must be an int: use arch_of(int(index)))")
+    if isinstance(arch, (bytes, bytearray, set, frozenset, dict)) or not isinstance(arch, Iterable):
+        raise ArchError(f"expected {_FORMS}; got {_desc(arch)}")
+    try:
+        items = list(arch)
+    except TypeError:  # a 0-d array or tensor
+        raise ArchError(f"expected {_FORMS}; got {_desc(arch)}") from None
+    ops = tuple(_op(o) for o in items)
+    if len(ops) != NUM_EDGES or not all(o is not None and 0 <= o < NUM_OPS for o in ops):
+        raise ArchError(f"expected {_FORMS}; got {_short(items)}")
     return ops
+
+
+def _short(items: list) -> str:
+    text = "[" + ", ".join(repr(o) for o in items[:NUM_EDGES + 1]) + (", ...]" if len(items) > NUM_EDGES + 1 else "]")
+    return f"{len(items)} element(s) {_desc(text, plain=True)}"
+
+
+def _desc(x, plain: bool = False) -> str:
+    """A one-line, bounded description of a bad value for an error message."""
+    text = " ".join((x if plain else repr(x)).split())
+    text = text if len(text) <= 120 else text[:117] + "..."
+    return text if plain else f"{text} ({type(x).__name__})"
 
 
 def to_str(arch: Arch) -> str:
@@ -96,7 +142,10 @@ def _index_table() -> tuple[tuple[tuple[int, ...], ...], dict]:
 
 def arch_of(index: int) -> str:
     """Official index -> official string."""
-    index = int(index)
+    value = _int(index)
+    if value is None:
+        raise ArchError(f"expected an NB201 index: an int 0..{NUM_ARCHS - 1}; got {_desc(index)}")
+    index = value
     if not 0 <= index < NUM_ARCHS:
         raise ArchError(f"NB201 index {index} out of range: expected 0..{NUM_ARCHS - 1}")
     return to_str(_index_table()[0][index])

@@ -2,7 +2,7 @@
 
 Public API (stable; the chapter-2 notebooks build on it)
 ---------------------------------------------------------
-``from nasbook.supernet import Supernet, run``
+``from nasbook.supernet import Supernet``
 
 ``Supernet(C=16, N=5, num_classes=10, ops=nb201.OPS, seed=None)``  (model.py)
     The NB201 skeleton (stem, 3 stages of N search cells, ResNet reduction blocks, head),
@@ -40,25 +40,15 @@ Public API (stable; the chapter-2 notebooks build on it)
                               a checkpoint holds constructor args + state_dict (alphas,
                               fixed edges and masks included).
 
-``run(method, *, seed, profile="smoke", **kw) -> SearchResult``
-    method in "darts" (first order; "darts2" or order=2 for second order), "gdas",
-    "darts_pt" (PT on the DARTS supernet; "darts_pt_fix" for the fix-alpha variant),
-    "drnas", "vimnas". Settings come from ``experiments.PROFILES[profile]``, overridable
-    by keyword (e.g. ``epochs=2, C=4, N=1, limit=128``). Checkpoints are kept per epoch
-    in the ResultStore under results_dir()/profile; rerunning continues from the last one.
-
-Lower level (search.py / pt.py):
-  ``search.train_supernet(method, cfg, seed, store) -> dict`` per-epoch loop with
-  checkpoints; ``pt.select(net, valid_loader, train_loader, cfg)`` perturbation-based
-  selection on a trained supernet; ``experiments.supernet_checkpoint(profile, method,
-  seed, epoch) -> Path`` to reuse a snapshot (chapter 2: edge shuffling, op strength).
+The one supernet trainer (search.py) and the selection rule (pt.py):
+  ``search.train_supernet(method, cfg, seed, directory, tag, device=...) -> dict``
+      per-epoch loop of every method (darts, gdas, drnas, vimnas, none) with one checkpoint
+      format (weights, architecture state, optimisers, schedule, RNG state) per epoch;
+      rerunning continues from the newest checkpoint. Notebooks 05, 06 and 07 all train
+      their supernets with it (their experiment modules in ``nasbook.experiments``).
+  ``pt.select(net, cfg, seed, directory, tag, device=...)`` perturbation-based selection.
+  ``darts.DartsSupernet``: the same API on the DARTS cell space (``nasbook.spaces.darts``).
 """
 from __future__ import annotations
 
 from .model import Supernet  # noqa: F401
-
-
-def run(method: str, *, seed: int, profile: str = "smoke", **kw):
-    """One search with `method` on the NB201 supernet; see the module docstring."""
-    from .experiments import run as _run
-    return _run(method, seed=seed, profile=profile, **kw)

@@ -139,7 +139,7 @@ class SearchCell(nn.Module):
 
 class MixedSupernet(nn.Module):
     """Architecture state shared by the weight-sharing supernets (NB201 here, DARTS space
-    in darts_space.py): E x O logits `alphas`, fixed edges, masked ops and everything
+    in darts.py): E x O logits `alphas`, fixed edges, masked ops and everything
     derived from them. Subclasses build the network and set `ops`; forward reads
     `mixing_weights()` (or explicit weights through `structural`) and `active_ops()`."""
 

@@ -13,6 +13,11 @@ parametrisations (how the E x O mixing weights of each step are produced and lea
 Every method writes its argmax-able logits into `net.alphas` (darts/gdas: alpha, drnas:
 beta, vimnas: mu), so `net.derive()` is the architecture of every method.
 
+This is the one supernet trainer of the project: notebook 07's searches and the chapter-2
+analyses of notebooks 05 and 06 all train through `train_supernet` (one set of configuration
+keys, one checkpoint format), so two notebooks whose settings agree share one trained supernet.
+`build_net` makes the NB201 supernet or, with cfg["space"] == "darts", the DARTS-space one.
+
 One step = weights step on a train batch, then architecture step on a validation batch
 (the order of AutoDL-Projects' search-cell.py). A checkpoint after every epoch holds
 everything needed to continue bit-for-bit: weights, architecture state, both optimisers,
@@ -36,8 +41,10 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from nasbook.files import atomic_path
+from nasbook.spaces import darts as darts_space
+from nasbook.spaces import nb201
 
-from .model import Supernet
+from .model import MixedSupernet, Supernet
 
 METHODS = ("darts", "gdas", "drnas", "vimnas", "none")
 
@@ -370,19 +377,34 @@ def restore_checkpoint(path, *, net, arch, w_opt, sched, device) -> dict:
     return ckpt
 
 
-def load_net(path, device="cpu") -> Supernet:
+def load_net(path, device="cpu") -> MixedSupernet:
     """The supernet of a search checkpoint (or a Supernet.save file)."""
     ckpt = torch.load(path, map_location=device, weights_only=False)
     if "net" in ckpt:
-        net = Supernet(**ckpt["net_config"])
+        cfg = ckpt["net_config"]
+        if "layers" in cfg:
+            from .darts import DartsSupernet
+            net = DartsSupernet(**cfg)
+        else:
+            net = Supernet(**cfg)
         net.load_state_dict(ckpt["net"])
         return net.to(device)
     return Supernet.load(path, map_location=device).to(device)
 
 
+def build_net(cfg) -> MixedSupernet:
+    """The supernet of a configuration: the NB201 one (C, N, ops), or with cfg["space"] ==
+    "darts" the DARTS-space one (C, layers, ops)."""
+    if cfg.get("space", "nb201") == "darts":
+        from .darts import DartsSupernet
+        return DartsSupernet(C=cfg["C"], layers=cfg["layers"], num_classes=10, ops=cfg.get("ops") or darts_space.OPS)
+    return Supernet(C=cfg["C"], N=cfg["N"], num_classes=10, ops=cfg.get("ops") or nb201.OPS)
+
+
 def build(method, cfg, seed, device):
+    """Supernet, architecture parametrisation, weight optimiser and schedule of one run."""
     torch.manual_seed(seed)
-    net = Supernet(C=cfg["C"], N=cfg["N"], num_classes=10, ops=cfg.get("ops") or Supernet().ops).to(device)
+    net = build_net(cfg).to(device)
     if device.type == "cuda":
         net = net.to(memory_format=torch.channels_last)
     arch = make_arch(method, net, cfg, seed)

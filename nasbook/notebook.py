@@ -1,0 +1,94 @@
+"""One notebook execution, started by one call after the tagged parameters cell:
+
+    from nasbook.experiments import rmi_kendall_tau_vs_beta as ex
+    nb = ex.start(globals())          # every parameter of the parameters cell is recorded
+    nb.p                              # the resolved Profile: settings + result-store root
+    nb.table(df, "name"); nb.figure(fig, "name")
+    nb.claim(...)                     # register a computed claim (nasbook.claims.Claim)
+    nb.verdicts()                     # the claims as Markdown: the notebook's "what was measured"
+    nb.finish()                       # claims.csv + manifest.json
+
+The parameter names are read from the notebook's own tagged parameters cell, so a parameter
+added there reaches the manifest without anyone listing it again.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from . import claims as registry
+from . import config, profiles
+from .outputs import Outputs
+
+NOTEBOOKS = config.ROOT / "notebooks"
+
+
+class ParameterError(ValueError):
+    pass
+
+
+def parameter_cell(stem: str) -> dict:
+    """{name: default} of the tagged parameters cell of notebooks/<stem>.py."""
+    import jupytext
+    path = NOTEBOOKS / f"{stem}.py"
+    nb = jupytext.read(path)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{path}: expected one cell tagged 'parameters', found {len(cells)}")
+    out = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
+
+
+class Session:
+    def __init__(self, notebook: str, table: dict, params: dict):
+        self.notebook = notebook
+        self.params = dict(params)
+        self.seed = int(self.params.get("seed", 0))
+        self.p = profiles.resolve(table, self.params["profile"])
+        self.out = Outputs(notebook, self.p.name, params=self.params, seed=self.seed)
+        self.claims: list[registry.Claim] = []
+
+    @property
+    def profile(self) -> str:
+        return self.p.name
+
+    def table(self, df, name: str, **kw):
+        self.out.table(df, name, **kw)
+        return df
+
+    def figure(self, fig, name: str, **kw):
+        return self.out.figure(fig, name, **kw)
+
+    def claim(self, *claims: registry.Claim) -> None:
+        from dataclasses import replace
+        self.claims += [replace(c, notebook=self.notebook) for c in claims]
+
+    def claims_frame(self):
+        return registry.frame(self.claims)
+
+    def verdicts(self):
+        """The registered claims as Markdown (the notebook's generated 'what was measured')."""
+        from IPython.display import Markdown
+        lines = [f"**What the {self.p.name} profile measured** (generated from the stored numbers):", ""]
+        for c in self.claims:
+            lines.append(f"- **{c.verdict}**: {c.claim} ({c.source}). Paper: {c.paper or 'no number'}; "
+                         f"measured: {c.measured}. {c.reason}. Scale: {c.scale}.")
+        return Markdown("\n".join(lines))
+
+    def finish(self):
+        if self.claims:
+            self.out.table(self.claims_frame(), "claims", floatfmt=".4g")
+        return self.out.finish()
+
+
+def start(notebook: str, table: dict, namespace: dict) -> Session:
+    """A Session for `notebook` with every parameter of its parameters cell taken from
+    `namespace` (the notebook's globals(), after papermill injected its values)."""
+    names = parameter_cell(notebook)
+    missing = [n for n in names if n not in namespace]
+    if missing:
+        raise ParameterError(f"{notebook}: parameters {missing} are not defined; run the parameters cell first")
+    return Session(notebook, table, {n: namespace[n] for n in names})

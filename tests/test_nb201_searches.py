@@ -1,0 +1,108 @@
+"""Notebook 04's experiment module: profile table, store keys of the committed results, the
+Table 1 formatting and the claim rules, checked on small hand-made inputs."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasbook import config, profiles, rmi
+from nasbook.data import nb201 as bench
+from nasbook.experiments import nb201_searches as ex
+from nasbook.search.result import SearchResult
+
+
+def result(acc, seed=0, queried=(0, 1), cost=1.0):
+    return SearchResult(method="random", signal="benchmark", seed=seed, arch="", index=0, queried=list(queried),
+                        cost=cost, valid_acc={d: acc - 10 for d in bench.DATASETS},
+                        test_acc={d: acc for d in bench.DATASETS})
+
+
+def test_profiles_carry_resolved_rmi_settings_not_a_profile_name():
+    for name in profiles.NAMES:
+        p = ex.resolve(name)
+        assert p["rmi"]["settings"] == rmi.resolve(rmi.SIGNAL_PROFILES[name])
+        assert "rmi_profile" not in p["rmi"] and "threads" not in p["rank_nosh"]
+    assert "Scale of the cpu profile" in ex.scale(ex.resolve("cpu"))
+
+
+def test_committed_rmi_searches_are_found_under_the_migrated_keys(shared_data, monkeypatch):
+    """The cpu RMI-signal searches (and their table-signal counterparts of Fig. 1b) read from
+    the committed store without computing anything."""
+    monkeypatch.setenv("NASBOOK_RESULTS_ONLY", "1")
+    p = profiles.resolve(ex.PROFILES, "cpu", root=config.ROOT / "results" / "cpu")
+    runs = ex.rmi_runs(p)
+    r = p["rmi"]
+    assert {m: len(v) for m, v in runs.items()} == {**{m: r["seeds"] for m in r["methods"]},
+                                                    "rminas": r["rminas"]["seeds"]}
+    assert all(x.signal == "rmi" and len(x.queried) <= r["budget"] for x in runs["random"])
+    f1b = ex.fig1b(p, runs)
+    assert list(f1b.seeds) == [3, 3, 3, 1]
+    assert f1b["accuracy change"].tolist() == pytest.approx(
+        (f1b["C10 test, RMI signal"] - f1b["C10 test, table signal"]).tolist())
+
+
+def test_summary_uses_the_sample_sd_and_says_n():
+    runs = [result(a, seed=i) for i, a in enumerate([90.0, 92.0, 94.0])]
+    s = ex.summarize(runs, "cifar10")
+    assert s["cifar10_test_mean"] == pytest.approx(92.0) and s["cifar10_test_std"] == pytest.approx(2.0)  # ddof=1
+    row = ex.table_row("RS", "benchmark", {d: runs for d in bench.DATASETS}, "RS")
+    assert row["C10 test"] == "92.00 ± 2.00 (n=3)" and row["C10 test (paper)"] == "93.80 ± 0.36"
+    assert ex.table_row("RS", "rmi", {d: runs[:1] for d in bench.DATASETS}, None)["C10 test"] == "90.00 (n=1)"
+
+
+def test_table1_claim_rule():
+    def claim(values):
+        return ex._table1_claim("x", "RS", [result(v, seed=i) for i, v in enumerate(values)], "RS", "test")
+    rng = np.random.default_rng(0)
+    tight = 93.80 + rng.normal(0, 0.05, 50)                    # paper mean inside our interval
+    assert claim(tight).verdict == "holds" and "interval" in claim(tight).reason
+    off = 94.00 + rng.normal(0, 0.01, 50)                      # interval misses 93.80, mean within 0.36
+    c = claim(off)
+    assert c.verdict == "holds" and "within the paper's" in c.reason and "interval" not in c.reason
+    assert claim(95.0 + rng.normal(0, 0.01, 50)).verdict == "differs"
+    assert claim([93.8, 93.8, 93.8, 93.8]).verdict == "inconclusive"   # n < 5
+
+
+def test_anytime_is_the_first_best_so_far_by_the_validation_signal(shared_data):
+    valid, test = bench.column(bench.valid_col("cifar10")), bench.column(bench.test_col("cifar10"))
+    order = np.argsort(valid)
+    q = [int(order[100]), int(order[5000]), int(order[50]), int(order[9000])]
+    runs = {"random": {"cifar10": [SearchResult("random", "benchmark", 0, "", 0, queried=q)]}}
+    df = ex.anytime(runs, methods=("random",))
+    assert df.test_acc.tolist() == pytest.approx([test[q[0]], test[q[1]], test[q[1]], test[q[3]]])
+
+
+def curves_frame(taus_mi, taus_rdm, ns):
+    rows = [dict(method="GP-NAS", seed=0, n=n, tau_valid=t) for n, t in zip(ns, taus_mi)]
+    rows += [dict(method="GP-NAS-rdm", seed=0, n=n, tau_valid=t) for n, t in zip(ns, taus_rdm)]
+    return pd.DataFrame(rows)
+
+
+def test_sample_ratio_and_gpnas_claim():
+    ns = [10, 20, 30, 40]
+    c = curves_frame([0.1, 0.3, 0.35, 0.4], [0.1, 0.2, 0.25, 0.3], ns)
+    # GP-NAS reaches 0.3 at 20; random never before 40 -> 40/20; at 30 (0.35) random never -> inf
+    assert ex.sample_ratio(curves_frame([0.1, 0.3, 0.3, 0.3], [0.1, 0.2, 0.25, 0.3], ns)) == 2.0
+    assert ex.sample_ratio(c) == np.inf
+    two = pd.concat([curves_frame([0.1, 0.3, 0.3, 0.3], [0.1, 0.2, 0.25, 0.3], ns).assign(seed=s) for s in (0, 1)])
+    claim = ex._gpnas_claim(ex.resolve("smoke"), two, n_boot=50)
+    assert claim.verdict == "differs" and claim.value == 2.0 and claim.hi == 2.0
+    one = ex._gpnas_claim(ex.resolve("smoke"), two[two.seed == 0], n_boot=50)
+    assert one.verdict == "inconclusive"                                    # one seed: no interval
+
+
+def test_theorem1_claim_counts_the_cases():
+    th = pd.DataFrame({"dataset": ["cifar10", "cifar10", "cifar100"], "f": "test_200", "quantile": [0.5, 0.9, 0.5],
+                       "noise": 0.0, "mode_rank": [1, 3, 1], "mode_is_optimum": [True, False, True],
+                       "joint_mode_is_optimum": True})
+    c = ex._theorem1_claim(th)
+    assert c.verdict == "partly" and c.value == pytest.approx(2 / 3) and "2 of 3" in c.measured
+    assert ex._theorem1_claim(th.assign(mode_is_optimum=True)).verdict == "holds"
+    assert ex._theorem1_claim(th.assign(mode_is_optimum=False)).verdict == "differs"
+
+
+def test_fig1b_speedup_is_never_decided():
+    p = ex.resolve("cpu")
+    f1b = pd.DataFrame({"method": ["RS"], "seeds": [3], "speedup": [19.0]})
+    c = ex._fig1b_claim(p, f1b)
+    assert c.verdict == "inconclusive" and "like with like" in c.reason
+    assert ex._fig1b_claim(p, f1b.iloc[:0]).verdict == "not run"

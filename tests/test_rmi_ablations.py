@@ -1,0 +1,118 @@
+"""The RMI-NAS experiment modules (notebooks 01-03): the committed cpu results are found under
+the profiles' configurations (store keys unchanged) and give the committed tables, and the
+claim rules give the verdicts they state on synthetic scores with a known answer."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nasbook import profiles, teacher
+from nasbook.experiments import _rmi
+from nasbook.experiments import rmi_iterations as it
+from nasbook.experiments import rmi_kendall_tau_vs_beta as beta
+from nasbook.experiments import rmi_teacher_accuracy as ta
+
+REPO = Path(__file__).resolve().parent.parent
+FIGURES = REPO / "figures" / "cpu"
+
+
+@pytest.fixture(autouse=True)
+def fewer_resamples(monkeypatch):
+    """The claim rules do not depend on the number of resamples; 300 keep the tests short."""
+    monkeypatch.setitem(_rmi.BOOT, "n_boot", 300)
+
+
+@pytest.fixture
+def committed(monkeypatch, shared_data):
+    """Read-only access to the committed cpu store: a missing item raises instead of computing."""
+    monkeypatch.setenv("NASBOOK_RESULTS_ONLY", "1")
+    return REPO / "results" / "cpu"
+
+
+def test_profile_tables_have_one_shape():
+    for module in (beta, ta, it):
+        for name in profiles.NAMES:
+            p = module.resolve(name)
+            assert p.name == name and p.settings == module.PROFILES[name]
+
+
+def test_committed_beta_sweep_is_found_and_reproduces_the_table(committed):
+    p = beta.resolve("cpu", root=committed)
+    scores = beta.beta_sweep(p, progress=False)
+    assert len(scores) == 25 * 6 * 3
+    _, summary = _rmi.tau_table(scores, ["beta"])
+    old = pd.read_csv(FIGURES / "01_rmi_kendall_tau_vs_beta" / "tau_vs_beta.csv")
+    np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
+    assert beta.teacher_accuracy(p) == pytest.approx(old["teacher test acc"].iloc[0])
+
+
+def test_committed_iteration_and_teacher_sweeps_are_found(committed):
+    curves = it.iteration_sweep(it.resolve("cpu", root=committed), progress=False)
+    _, summary = _rmi.tau_table(curves, ["steps"])
+    old = pd.read_csv(FIGURES / "03_rmi_iterations" / "tau_vs_steps.csv")
+    np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
+    p = ta.resolve("cpu", root=committed)
+    summary = ta.tau_summary(ta.teacher_sweep(p, progress=False))
+    old = pd.read_csv(FIGURES / "02_rmi_teacher_accuracy" / "tau_vs_teacher_accuracy.csv")
+    np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
+    np.testing.assert_allclose(summary["teacher_acc"], old["teacher_acc"], rtol=1e-6)
+    assert (summary["tau_lo"] <= summary["tau_mean"]).all() and (summary["tau_mean"] <= summary["tau_hi"]).all()
+
+
+def _scores(groups: dict, column: str, n_archs=30, seeds=(0, 1, 2)) -> pd.DataFrame:
+    """Synthetic scores: per group, score = -accuracy + noise of the given size (larger noise,
+    lower tau); seeded."""
+    rng = np.random.default_rng(0)
+    acc = np.linspace(10, 95, n_archs)
+    rows = [pd.DataFrame({"index": np.arange(n_archs), "test_acc": acc, "seed": s, column: g,
+                          "score": -acc + noise * rng.normal(size=n_archs)})
+            for g, noise in groups.items() for s in seeds]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_beta_claims_follow_their_rule():
+    p = beta.resolve("cpu")
+    peak = _scores({0.0: 1000.0, 0.6: 40.0, 0.8: 1.0, 1.0: 40.0}, "beta")
+    got = {c.id: c for c in beta.claims(p, peak, 85.0)}
+    assert got["peak_at_beta_0.8"].verdict == "holds" and got["peak_at_beta_0.8"].lo > 0
+    assert got["beta0_much_lower"].verdict == "holds"
+    assert "25 architectures" in got["beta0_much_lower"].scale and "85.00%" in got["beta0_much_lower"].scale
+    moved = _scores({0.0: 1000.0, 0.6: 40.0, 0.8: 40.0, 1.0: 1.0}, "beta")
+    assert {c.id: c.verdict for c in beta.claims(p, moved, 85.0)}["peak_at_beta_0.8"] == "differs"
+    one_side = _scores({0.0: 1000.0, 0.6: 1.0, 0.8: 1.0, 1.0: 40.0}, "beta")
+    assert {c.id: c.verdict for c in beta.claims(p, one_side, 85.0)}["peak_at_beta_0.8"] == "partly"
+    no_zero = _scores({0.6: 40.0, 0.8: 1.0, 1.0: 40.0}, "beta")
+    assert {c.id: c.verdict for c in beta.claims(p, no_zero, 85.0)}["beta0_much_lower"] == "not run"
+
+
+def test_iteration_claim_follows_its_rule():
+    p = it.resolve("cpu")
+    rising = _scores({40: 60.0, 50: 50.0, 100: 30.0, 150: 1.0}, "steps")
+    (claim,) = it.claims(p, rising, 85.0)
+    assert claim.verdict == "holds" and "tau(150) - tau(50)" in claim.measured
+    falling = _scores({40: 1.0, 50: 5.0, 100: 30.0, 150: 50.0}, "steps")
+    (claim,) = it.claims(p, falling, 85.0)
+    assert claim.verdict == "differs" and claim.hi < 0 and "after 40 steps" in claim.reason
+    short = _scores({2: 10.0, 4: 5.0, 8: 1.0}, "steps")
+    assert it.claims(it.resolve("smoke"), short, 20.0)[0].verdict == "not run"
+
+
+def test_teacher_claims_follow_their_rule():
+    p = ta.resolve("cpu")
+    keys = [teacher.key(s) for s in p["graded"]]
+    accs = [30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0]
+    noise = dict(zip(keys, [60.0, 40.0, 25.0, 15.0, 10.0, 6.0, 0.5]))
+    scores = _scores(noise, "spec", seeds=(0,))
+    scores["teacher_acc"] = scores["spec"].map(dict(zip(keys, accs)))
+    scores["teacher"] = scores["spec"].map({teacher.key(s): teacher.label(s) for s in p["graded"]})
+    got = {c.id: c for c in ta.claims(p, scores)}
+    assert got["tau_grows_with_teacher_acc"].verdict == "holds" and got["tau_grows_with_teacher_acc"].value > 0.5
+    assert got["teacher_above_85_suffices"].verdict == "holds"
+    assert got["loss_tracks_error_three_teachers"].verdict == "holds"
+    assert "1 seed (intervals resample architectures only)" in got["tau_grows_with_teacher_acc"].scale
+    brief = teacher.key(p["panels"]["c"])  # the briefly trained panel teacher ranks at random
+    noisy = scores.assign(score=np.where(scores["spec"] == brief, 1000 * np.sin(scores["index"]), scores["score"]))
+    assert {c.id: c.verdict for c in ta.claims(p, noisy)}["loss_tracks_error_three_teachers"] != "holds"
+    below = scores.assign(teacher_acc=scores["teacher_acc"] - 10)  # nobody above 85%
+    assert {c.id: c.verdict for c in ta.claims(p, below)}["teacher_above_85_suffices"] == "inconclusive"
