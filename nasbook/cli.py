@@ -4,7 +4,8 @@
     nasbook list
     nasbook claims [--profile cpu] [--readme]
     nasbook store check [--repair]
-    nasbook data status | fetch cifar10|teachers | cache | import-nb201 --nats PATH
+    nasbook data status | use PATH | fetch cifar10|teachers | cache | import-nb201 --nats PATH
+    nasbook lab [jupyter lab arguments ...]
 
 `run` converts each jupytext notebook (notebooks/NN_name.py) to .ipynb, executes it
 with papermill (parameters: profile, seed, and any -p), keeps the executed copy in
@@ -81,20 +82,9 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
 
 
 def render_html(executed: list[Path], build: Path, profile: str) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    from .files import atomic_write
-
-    exporter = HTMLExporter()
-    links = []
-    for nb_path in executed:
-        body, _ = exporter.from_notebook_node(nbformat.read(nb_path, as_version=4))
-        atomic_write(nb_path.with_suffix(".html"), body)
-        links.append(f'<li><a href="{nb_path.stem}.html">{nb_path.stem}</a></li>')
-    index = build / "report.html"
-    atomic_write(index, f"<html><body><h1>nasbook report: profile {profile}</h1><ul>{''.join(links)}</ul></body></html>\n")
-    return index
+    """The HTML report (nasbook.report): a page per executed notebook and build/report.html."""
+    from . import report
+    return report.render(executed, build, profile)
 
 
 def check_params(path: Path, params: dict) -> None:
@@ -124,8 +114,8 @@ def cmd_run(args) -> int:
     if args.from_results:
         os.environ["NASBOOK_RESULTS_ONLY"] = "1"
     for env in ("NASBOOK_DATA", "NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES"):
-        if os.environ.get(env):  # the kernel runs in notebooks/: pass absolute paths
-            os.environ[env] = str(Path(os.environ[env]).expanduser().resolve())
+        if os.environ.get(env):  # the kernel runs in notebooks/: pass absolute paths (relative = from ROOT)
+            os.environ[env] = str(config.resolve(os.environ[env]))
     build = Path(args.build).resolve() if args.build else config.ROOT / "build" / args.profile
     executed, failed = [], []
     for path in paths:
@@ -200,6 +190,20 @@ def cmd_data(args) -> int:
     if args.action == "status":
         for line in data.status():
             print(line)
+    elif args.action == "use":
+        if len(args.what) != 1:
+            raise SystemExit("nasbook: data use expects one folder, e.g. `nasbook data use ../shared/data` "
+                             "(a relative PATH is taken from the project root)")
+        folder = config.resolve(args.what[0])
+        if not folder.is_dir():
+            raise SystemExit(f"nasbook: data use: {folder} is not a folder (a relative PATH is taken from the "
+                             f"project root {config.ROOT}); expected the folder that holds cifar10/, nb201/, teachers/")
+        print(f"saved {args.what[0]!r} ({folder}) in {config.save_data(args.what[0])}")
+        if os.environ.get("NASBOOK_DATA"):
+            print(f"note: NASBOOK_DATA={os.environ['NASBOOK_DATA']} is set in this shell and wins over the saved "
+                  f"folder; `unset NASBOOK_DATA` to use it")
+        for line in data.status():
+            print(line)
     elif args.action == "fetch":
         for what in args.what or ["cifar10", "teachers"]:
             data.fetch(what)
@@ -213,6 +217,42 @@ def cmd_data(args) -> int:
         from .data import nb201
         print(f"wrote {nb201.import_nats(args.nats)}")
     return 0
+
+
+def lab_environment() -> dict[str, str]:
+    """The environment `nasbook lab` gives JupyterLab and, through it, every kernel: the data
+    folder config.data_dir() finds (and any other NASBOOK_* folder) as absolute paths, since a
+    kernel runs in the notebook's folder; and the repository's .jupyter/ on JUPYTER_CONFIG_PATH,
+    whose labconfig/default_setting_overrides.json (written by `jupytext-config
+    set-default-viewer python`) makes a double-click open a .py notebook as a notebook."""
+    env = dict(os.environ)
+    env["NASBOOK_DATA"] = str(config.data_dir())
+    for name in ("NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES"):
+        if env.get(name):
+            env[name] = str(config.resolve(env[name]))
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [env.get("JUPYTER_CONFIG_PATH"),
+                                                               str(config.ROOT / ".jupyter")]))
+    return env
+
+
+def lab_install_hint() -> str:
+    """The command that installs the `lab` extra into the environment running nasbook."""
+    in_venv = Path(sys.prefix).resolve() == (config.ROOT / ".venv").resolve()
+    pip = ".venv/bin/pip" if in_venv else f"{sys.executable} -m pip"
+    here = Path.cwd().resolve() == config.ROOT.resolve()
+    return ("" if here else f"cd {config.ROOT} && ") + f"{pip} install -e '.[lab]'"
+
+
+def cmd_lab(args) -> int:
+    """JupyterLab in the project root (notebooks/ visible), with the data found as everywhere else."""
+    import importlib.util
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise SystemExit(f"nasbook: JupyterLab is not installed: {lab_install_hint()}")
+    env = lab_environment()
+    where, why = config.data_source()
+    print(f"[nasbook] JupyterLab in {config.ROOT}; data: {where} ({why})", flush=True)
+    os.chdir(config.ROOT)
+    os.execve(sys.executable, [sys.executable, "-m", "jupyterlab", *args.jupyter_args], env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,11 +280,20 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--root", help="result store root (default: NASBOOK_RESULTS or results/)")
     st.set_defaults(fn=cmd_store)
     d = sub.add_parser("data", help="data status, download, cache, NB201 import")
-    d.add_argument("action", choices=["status", "fetch", "cache", "import-nb201"])
-    d.add_argument("what", nargs="*", help="for fetch: cifar10, teachers")
+    d.add_argument("action", choices=["status", "use", "fetch", "cache", "import-nb201"])
+    d.add_argument("what", nargs="*", help="for fetch: cifar10, teachers; for use: the data folder (relative "
+                                           "to the project root), saved in .nasbook.json")
     d.add_argument("--nats", help="for import-nb201: path to the official NATS-Bench tss files")
     d.set_defaults(fn=cmd_data)
-    args = parser.parse_args(argv)
+    lab = sub.add_parser("lab", help="start JupyterLab in the project root with the data found (needs the lab "
+                                     "extra)", description="Start JupyterLab in the project root with "
+                         "NASBOOK_DATA set to the data folder nasbook finds; .py notebooks open as notebooks. "
+                         "Every other argument goes to `jupyter lab` (e.g. --no-browser --port=8890).")
+    lab.set_defaults(fn=cmd_lab)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return args.fn(args)
     except profiles.ProfileError as exc:

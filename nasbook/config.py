@@ -1,14 +1,21 @@
 """Where things live, which device computes, and seeding.
 
-Every directory can be moved with an environment variable:
-  NASBOOK_DATA     input data (CIFAR-10, the NB201 table, teachers)   default <repo>/data
+Every directory can be moved with an environment variable; a relative value is taken from the
+project root (ROOT), not from the current folder (a notebook's kernel runs in notebooks/):
+  NASBOOK_DATA     input data (CIFAR-10, the NB201 table, teachers)   default: see data_dir()
   NASBOOK_CACHE    decoded caches (uint8 arrays)                       default <repo>/.cache
   NASBOOK_RESULTS  the result store                                    default <repo>/results
   NASBOOK_FIGURES  figures, tables and manifests                       default <repo>/figures
   NASBOOK_DEVICE   force a device ("cpu", "cuda", "cuda:N", "mps"; DeviceError if it is not there)
+
+The data folder is found the same way by `nasbook run`, `nasbook lab`, a notebook opened in
+JupyterLab and the library: NASBOOK_DATA, else the folder saved by `nasbook data use PATH`
+(in <repo>/.nasbook.json, untracked), else <repo>/data if it holds more than its README, else
+../shared/data beside the checkout, else <repo>/data.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 from pathlib import Path
@@ -17,15 +24,64 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ".nasbook.json"  # per-checkout settings written by `nasbook data use` (untracked)
+
+
+def resolve(value: str | os.PathLike) -> Path:
+    """A user-given path as an absolute one; a relative path is taken from ROOT."""
+    path = Path(value).expanduser()
+    return (path if path.is_absolute() else ROOT / path).resolve()
 
 
 def _dir(env: str, default: Path) -> Path:
     value = os.environ.get(env)
-    return Path(value).expanduser().resolve() if value else default
+    return resolve(value) if value else default
+
+
+def settings_path() -> Path:
+    return ROOT / SETTINGS
+
+
+def saved_data() -> str | None:
+    """The data folder saved by `nasbook data use` (as it was given), or None."""
+    path = settings_path()
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text()).get("data")
+    except (ValueError, AttributeError):
+        value = None
+    if not isinstance(value, str) or not value:
+        from .data.errors import DataError
+        raise DataError(f"{path} is not valid: expected {{\"data\": \"PATH\"}}; fix it with "
+                         f"`nasbook data use PATH` or delete the file")
+    return value
+
+
+def save_data(value: str) -> Path:
+    """`nasbook data use PATH`: remember PATH (as given; relative to ROOT) in ROOT/.nasbook.json."""
+    from .files import atomic_write
+    return atomic_write(settings_path(), json.dumps({"data": value}, indent=1) + "\n")
+
+
+def data_source() -> tuple[Path, str]:
+    """The data folder and the reason it was chosen (the resolution order of the module docstring)."""
+    if os.environ.get("NASBOOK_DATA"):
+        return resolve(os.environ["NASBOOK_DATA"]), "NASBOOK_DATA"
+    saved = saved_data()
+    if saved:
+        return resolve(saved), f"saved by `nasbook data use` in {settings_path()}"
+    local = ROOT / "data"
+    if local.is_dir() and any(p.name != "README.md" and not p.name.startswith(".") for p in local.iterdir()):
+        return local, "data/ in the checkout"
+    shared = ROOT.parent / "shared" / "data"
+    if shared.is_dir():
+        return shared.resolve(), "../shared/data beside the checkout"
+    return local, "the default (nothing found elsewhere)"
 
 
 def data_dir() -> Path:
-    return _dir("NASBOOK_DATA", ROOT / "data")
+    return data_source()[0]
 
 
 def cache_dir() -> Path:

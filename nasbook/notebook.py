@@ -27,6 +27,15 @@ class ParameterError(ValueError):
     pass
 
 
+class Saved(type(Path())):
+    """The path of a file a notebook wrote. It displays nothing as a cell's last value, so
+    `nb.figure(...)` or `nb.finish()` ending a cell leaves no `PosixPath('...')` in the
+    executed notebook and its report (the report's header says where the outputs are)."""
+
+    def _ipython_display_(self):
+        pass
+
+
 def parameter_cell(stem: str) -> dict:
     """{name: default} of the tagged parameters cell of notebooks/<stem>.py."""
     import jupytext
@@ -59,8 +68,8 @@ class Session:
         self.out.table(df, name, **kw)
         return df
 
-    def figure(self, fig, name: str, **kw):
-        return self.out.figure(fig, name, **kw)
+    def figure(self, fig, name: str, **kw) -> Saved:
+        return Saved(self.out.figure(fig, name, **kw))
 
     def claim(self, *claims: registry.Claim) -> None:
         from dataclasses import replace
@@ -78,15 +87,17 @@ class Session:
                          f"measured: {c.measured}. {c.reason}. Scale: {c.scale}.")
         return Markdown("\n".join(lines))
 
-    def finish(self):
+    def finish(self) -> Saved:
         if self.claims:
             self.out.table(self.claims_frame(), "claims", floatfmt=".4g")
-        return self.out.finish()
+        return Saved(self.out.finish())
 
 
 def start(notebook: str, table: dict, namespace: dict) -> Session:
     """A Session for `notebook` with every parameter of its parameters cell taken from
     `namespace` (the notebook's globals(), after papermill injected its values)."""
+    import pandas as pd
+    pd.set_option("display.precision", 3)  # tables in the notebook and its report; the CSVs keep every digit
     names = parameter_cell(notebook)
     missing = [n for n in names if n not in namespace]
     if missing:

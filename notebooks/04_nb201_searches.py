@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -44,8 +45,9 @@ bench, rmi = ex.benchmark_runs(nb.p), ex.rmi_runs(nb.p)
 nb.table(ex.table1(bench, rmi), "table1")
 
 # %% [markdown]
-# ## RMI instead of training (Fig. 1b; table-signal runs priced at the paper's training cost per
-# architecture, RMI cost measured here), and anytime curves of the table-driven searches
+# ## RMI instead of training (Fig. 1b) and anytime curves
+# Table-signal runs are priced at the paper's training cost per architecture, the RMI cost is
+# measured here; then the anytime curves of the table-driven searches.
 
 # %%
 f1b = nb.table(ex.fig1b(nb.p, rmi), "fig1b")

@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.format_version,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -57,7 +58,7 @@ agree21
 
 # %% [markdown]
 # ## Fig. 2.2: op picked by alpha vs op picked by discretization accuracy in S2
-# Parametric picks are red.
+# Each cell names the op picked on that edge; the row labels count the picks beside the thesis' counts.
 
 # %%
 fig22 = nb.table(ex.s2_strength(nb.p, seed=seed), "fig2_2_s2_alpha_vs_disc_acc")

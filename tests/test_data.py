@@ -299,7 +299,7 @@ def test_missing_cifar_names_path_and_fix(empty_data):
         cifar10("train")
     msg = str(err.value)
     assert str(empty_data / "cifar10") in msg and "cifar-10-python.tar.gz" in msg
-    assert "nasbook data fetch cifar10" in msg and "export NASBOOK_DATA=../shared/data" in msg
+    assert "nasbook data fetch cifar10" in msg and "nasbook data use ../shared/data" in msg
     with pytest.raises(DataError, match="Loader|not found"):
         Loader("test", 10, train=False, device="cpu")
 

@@ -223,3 +223,23 @@ def test_good_architecture_forms_still_work():
     assert nb201.ops_of([nb201.OPS[o] for o in ops]) == ops  # op names
     assert nb201.index_of(ops) == 9930 == table.arch_index(np.int32(9930))
     assert nb201.build_network(ops, C=4, N=1).arch == arch
+
+
+def test_store_check_command_finds_and_repairs_broken_items(tmp_path):
+    """`nasbook store check [--repair]`: lists broken items (exit 1), deletes them with --repair."""
+    import subprocess
+    import sys
+    from nasbook.store import ResultStore
+    store = ResultStore("exp", {"a": 1}, root=tmp_path)
+    store.put("good", 1)
+    store.put("bad", 2)
+    bad = store._path("bad")
+    bad.write_text('{"item": "bad", "val')
+    run = lambda *a: subprocess.run([sys.executable, "-m", "nasbook.cli", "store", "check", "--root", str(tmp_path), *a],
+                                    capture_output=True, text=True)
+    proc = run()
+    assert proc.returncode == 1 and f"broken: {bad}" in proc.stdout and "--repair" in proc.stdout
+    proc = run("--repair")
+    assert proc.returncode == 0 and f"removed: {bad}" in proc.stdout
+    assert not bad.exists() and store.get("good") == 1
+    assert run().returncode == 0

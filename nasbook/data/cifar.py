@@ -56,7 +56,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 CACHE_VERSION = 1
 
 FIX = ("Fix: run `nasbook data fetch cifar10` (downloads the official CIFAR-10, needs internet), "
-       "or point NASBOOK_DATA at a folder that holds cifar10/, e.g. `export NASBOOK_DATA=../shared/data`.")
+       "or use a folder that holds cifar10/, e.g. `nasbook data use ../shared/data`.")
 
 
 @dataclass(frozen=True)

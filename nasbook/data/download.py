@@ -5,7 +5,7 @@ import hashlib
 import urllib.request
 from pathlib import Path
 
-from ..config import data_dir
+from ..config import data_dir, data_source
 from ..files import atomic_path, record_data_file
 from . import cifar, nb201
 from .errors import DataError
@@ -24,18 +24,19 @@ def teacher_checkpoint(depth: int) -> Path:
     if not path.is_file():
         raise DataError(f"teacher checkpoint not found: looked for {path} (expected the pretrained ResNet-{depth} "
                         f"of akamaster/pytorch_resnet_cifar10). Fix: run `nasbook data fetch teachers`, or "
-                        f"`export NASBOOK_DATA=../shared/data`.")
+                        f"`nasbook data use ../shared/data` (a folder that has teachers/).")
     record_data_file(path)
     return path
 
 
 def status() -> list[str]:
     """One line per data set: what was found where (or what is missing and how to fix it)."""
-    lines = [f"data dir: {data_dir()}"]
+    where, why = data_source()
+    lines = [f"data dir: {where} ({why})"]
     source = cifar.find_source()
     if source is None:
         lines.append(f"cifar10: MISSING (looked in {' and '.join(map(str, cifar.search_dirs()))}); "
-                     f"`nasbook data fetch cifar10` or `export NASBOOK_DATA=../shared/data`")
+                     f"`nasbook data fetch cifar10` or `nasbook data use ../shared/data`")
     else:
         cached = cifar.cache_path(source)
         lines.append(f"cifar10: {source.describe()}; cache "
@@ -76,7 +77,7 @@ def download(url: str, path: Path, *, md5: str | None = None, sha256_prefix: str
                         bar.update(len(block))
         except OSError as err:
             raise DataError(f"download of {url} failed ({err}); this needs internet access. Without it, copy "
-                            f"the data from a machine that has it and `export NASBOOK_DATA=<that folder>`.") from err
+                            f"the data from a machine that has it and `nasbook data use <that folder>`.") from err
         if md5 and _digest(tmp, "md5") != md5:
             raise DataError(f"{url}: md5 {_digest(tmp, 'md5')} does not match the official {md5}; nothing was "
                             f"written to {path}. Try `nasbook data fetch` again.")
@@ -103,7 +104,7 @@ def fetch(what: str) -> list[Path]:
         return paths
     if what == "nb201":
         raise DataError(f"the NAS-Bench-201 table cannot be downloaded by nasbook: copy nb201/nb201.csv from the "
-                        f"shared data into {data_dir() / 'nb201'} (or `export NASBOOK_DATA=../shared/data`), or "
+                        f"shared data into {data_dir() / 'nb201'} (or `nasbook data use ../shared/data`), or "
                         f"download the official NATS-Bench topology files (NATS-tss-v1_0-3ffb9, see "
                         f"github.com/D-X-Y/NATS-Bench) and run `nasbook data import-nb201 --nats PATH`.")
     raise ValueError(f"unknown data set {what!r}; expected 'cifar10', 'teachers' or 'nb201'")

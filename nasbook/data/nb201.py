@@ -45,7 +45,7 @@ NATS_COLUMNS = {
     "imagenet16_test_12": ("ImageNet16-120", "test-accuracy", "12"),
 }
 
-FIX = ("Fix: copy it from the shared data (`export NASBOOK_DATA=../shared/data`, or copy "
+FIX = ("Fix: use the shared data (`nasbook data use ../shared/data`, or copy "
        "../shared/data/nb201/nb201.csv there), or build it from the official NATS-Bench files with "
        "`nasbook data import-nb201 --nats PATH`.")
 

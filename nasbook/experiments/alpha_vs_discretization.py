@@ -231,45 +231,80 @@ def space_label(p: Profile) -> str:
     return "DARTS space (normal cell, 14 edges)" if p["space"] == "darts" else "NB201 supernet (6 edges)"
 
 
+def _op_label(op: str) -> str:
+    return op.replace("_", "\n", 1).replace("_", " ")
+
+
 def figure_2_1(df: pd.DataFrame, p: Profile):
+    """Per edge (columns): the softmaxed alpha of every op (top) and its discretization accuracy
+    with the 95% binomial interval (bottom); the largest of each is drawn dark."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
     edges = list(dict.fromkeys(df["edge_name"]))
-    fig, axes = plt.subplots(1, len(edges), figsize=(4.2 * len(edges), 3.6), squeeze=False)
-    for ax, name in zip(axes[0], edges):
-        g = df[df["edge_name"] == name]
+    fig, axes = plt.subplots(2, len(edges), figsize=(3.9 * len(edges), 5.6), sharey="row", squeeze=False,
+                             layout="constrained")
+    n_ops = df["op"].nunique()
+    lo_acc = np.floor(df["disc_acc_lo"].min() - 2)
+    hi_acc = np.ceil(df["disc_acc_hi"].max() + 1)
+    for j, name in enumerate(edges):
+        g = df[df["edge_name"] == name].reset_index(drop=True)
         xs = np.arange(len(g))
-        ax.bar(xs - 0.2, g["alpha"], 0.4, color="tab:blue", label="alpha (softmax)")
-        ax.set_ylabel("alpha (softmax)", color="tab:blue")
-        ax2 = ax.twinx()
-        ax2.bar(xs + 0.2, g["disc_acc"], 0.4, color="tab:orange", label="discretization acc.",
-                yerr=[g["disc_acc"] - g["disc_acc_lo"], g["disc_acc_hi"] - g["disc_acc"]], capsize=2)
-        ax2.set_ylim(0, 100)
-        ax2.set_ylabel("valid acc. at convergence (%)", color="tab:orange")
-        ax.set_xticks(xs, [o.replace("_", "\n") for o in g["op"]], fontsize=7)
-        ax.set_title(f"edge {name}")
-    handles = [axes[0][0].patches[0], axes[0][0].figure.axes[-1].patches[0]]
-    fig.legend(handles, ["alpha (softmax)", "discretization acc. (95% binomial CI)"], loc="lower center",
-               ncol=2, fontsize=8, bbox_to_anchor=(0.5, -0.08))
-    fig.suptitle(f"DARTS-PT thesis Fig. 2.1 on the {space_label(p)}, profile {p.name}")
-    fig.tight_layout()
+        top, bottom = axes[0][j], axes[1][j]
+        top.bar(xs, g["alpha"], 0.6, color=np.where(xs == g["alpha"].idxmax(), "tab:blue", "lightsteelblue"))
+        top.axhline(1 / n_ops, color="k", ls=":", lw=1)
+        top.set_title(f"edge {name}")
+        top.set_ylim(0, max(df["alpha"].max() * 1.15, 1.3 / n_ops))
+        best = g["disc_acc"].idxmax()
+        bottom.bar(xs, g["disc_acc"], 0.6, color=np.where(xs == best, "tab:orange", "navajowhite"),
+                   yerr=[g["disc_acc"] - g["disc_acc_lo"], g["disc_acc_hi"] - g["disc_acc"]], capsize=3)
+        bottom.set_ylim(lo_acc, hi_acc)
+        for ax in (top, bottom):
+            ax.set_xticks(xs, [_op_label(o) for o in g["op"]], fontsize=8)
+            ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("alpha (softmax)")
+    axes[1][0].set_ylabel("discretization accuracy (%)\n(valid, after fine-tuning)")
+    handles = [Patch(color="tab:blue", label="largest alpha on the edge"),
+               Patch(color="tab:orange", label="best discretization accuracy (bars: 95% binomial interval)"),
+               plt.Line2D([], [], color="k", ls=":", label=f"uniform alpha (1/{n_ops})")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8)
+    fig.suptitle(f"DARTS-PT thesis Fig. 2.1: alpha does not necessarily agree with an op's discretization accuracy "
+                 f"(paper: they disagree)\nmeasured on the {space_label(p)}, profile {p.name}", fontsize=11)
     return fig
 
 
 def figure_2_2(agree: pd.DataFrame, p: Profile):
+    """Per edge of S2: the op with the largest alpha (top row) and with the best discretization
+    accuracy (bottom row), against the thesis' counts."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    skip, conv = SPACES[p["space"]][1]
     n = len(agree)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 2.8))
-    for ax, col, title in zip(axes, ["op_by_alpha", "op_by_disc_acc"],
-                              ["(a) largest alpha", "(b) best discretization accuracy"]):
-        for i, op in enumerate(agree[col]):
-            ax.text(i, 0, op, rotation=90, ha="center", va="center",
-                    color="red" if op != "skip_connect" else "black", fontsize=9)
-        ax.set_xticks(range(n), agree["edge_name"], rotation=90 if n > 6 else 0, fontsize=8)
-        ax.set(yticks=[], xlim=(-0.6, n - 0.4), ylim=(-1, 1), xlabel="edge (to<-from)", title=title)
-    s2 = " / ".join(SPACES[p["space"]][1])
-    fig.suptitle(f"DARTS-PT thesis Fig. 2.2 on S2 = {s2} of the {space_label(p)}, profile {p.name} "
-                 f"(paper: alpha picks skip on 12 of 14 edges)")
-    fig.tight_layout()
+    rows = [("op_by_alpha", "largest alpha", "fig_2_2_skip_by_alpha", skip),
+            ("op_by_disc_acc", "best discretization acc.", "fig_2_2_conv_by_disc", conv)]
+    grid = np.array([[0 if op == skip else 1 for op in agree[col]] for col, *_ in rows])
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.75 * n + 4.5), 2.9), layout="constrained")
+    ax.imshow(grid, cmap=ListedColormap(["#9ecae1", "#fdae6b"]), vmin=0, vmax=1, aspect="auto")
+    for i, (col, *_rest) in enumerate(rows):
+        for j, op in enumerate(agree[col]):
+            ax.text(j, i, "skip" if op == skip else "conv", ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(n), agree["edge_name"], fontsize=8)
+    ax.set_xticks(np.arange(n + 1) - 0.5, minor=True)
+    ax.set_yticks([0.5], minor=True)
+    ax.grid(which="minor", color="white", lw=2)
+    ax.tick_params(which="minor", length=0)
+    ylabels = []
+    for col, label, key, op in rows:
+        k, total = PAPER[key]
+        here = int((agree[col] == op).sum())
+        name = "skip" if op == skip else "conv"
+        ylabels.append(f"{label}\n{name} on {here} of {n} here\n(paper: {k} of {total})")
+    ax.set_yticks([0, 1], ylabels, fontsize=8)
+    ax.set_xlabel("edge (to<-from)")
+    fig.legend(handles=[Patch(color="#9ecae1", label=f"skip = {skip}"), Patch(color="#fdae6b", label=f"conv = {conv}")],
+               loc="outside lower center", ncol=2, fontsize=8)
+    fig.suptitle(f"DARTS-PT thesis Fig. 2.2: in S2 ({skip} or {conv}) alpha picks {skip} on most edges\n"
+                 f"measured on the {space_label(p)}, profile {p.name}", fontsize=10)
     return fig
 
 

@@ -99,7 +99,7 @@ def load_pretrained(depth: int = 20, device=None) -> ResNet:
     if not found:
         raise FileNotFoundError(
             f"no pretrained ResNet-{depth} at {folder}/resnet{depth}-*.th; run `nasbook data fetch teachers` "
-            f"or point NASBOOK_DATA at a data folder that has it (e.g. NASBOOK_DATA=../shared/data)")
+            f"or use a data folder that has it (e.g. `nasbook data use ../shared/data`)")
     path = found[0]
     checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
