@@ -275,12 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--readme", action="store_true", help="also regenerate the README's claims table (cpu)")
     c.set_defaults(fn=cmd_claims)
     st = sub.add_parser("store", help="check the result store for broken items (and remove them)")
-    st.add_argument("action", choices=["check"])
+    st.add_argument("action", choices=["check"], help="check: list broken items (exit 1 if any)")
     st.add_argument("--repair", action="store_true", help="delete broken items (they are recomputed on the next run)")
     st.add_argument("--root", help="result store root (default: NASBOOK_RESULTS or results/)")
     st.set_defaults(fn=cmd_store)
     d = sub.add_parser("data", help="data status, download, cache, NB201 import")
-    d.add_argument("action", choices=["status", "use", "fetch", "cache", "import-nb201"])
+    d.add_argument("action", choices=["status", "use", "fetch", "cache", "import-nb201"],
+                   help="status: what was found where; use PATH: remember the data folder; fetch: download; "
+                        "cache: decode CIFAR-10; import-nb201: build the NB201 table from NATS-Bench files")
     d.add_argument("what", nargs="*", help="for fetch: cifar10, teachers; for use: the data folder (relative "
                                            "to the project root), saved in .nasbook.json")
     d.add_argument("--nats", help="for import-nb201: path to the official NATS-Bench tss files")
