@@ -113,9 +113,7 @@ def cmd_run(args) -> int:
         check_params(path, params)
     if args.from_results:
         os.environ["NASBOOK_RESULTS_ONLY"] = "1"
-    for env in ("NASBOOK_DATA", "NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES"):
-        if os.environ.get(env):  # the kernel runs in notebooks/: pass absolute paths (relative = from ROOT)
-            os.environ[env] = str(config.resolve(os.environ[env]))
+    config.absolute_dirs(os.environ)  # the kernel runs in notebooks/: pass absolute paths (relative = from ROOT)
     build = Path(args.build).resolve() if args.build else config.ROOT / "build" / args.profile
     executed, failed = [], []
     for path in paths:
@@ -225,11 +223,8 @@ def lab_environment() -> dict[str, str]:
     kernel runs in the notebook's folder; and the repository's .jupyter/ on JUPYTER_CONFIG_PATH,
     whose labconfig/default_setting_overrides.json (written by `jupytext-config
     set-default-viewer python`) makes a double-click open a .py notebook as a notebook."""
-    env = dict(os.environ)
-    env["NASBOOK_DATA"] = str(config.data_dir())
-    for name in ("NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES"):
-        if env.get(name):
-            env[name] = str(config.resolve(env[name]))
+    env = dict(os.environ, NASBOOK_DATA=str(config.data_dir()))
+    config.absolute_dirs(env)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [env.get("JUPYTER_CONFIG_PATH"),
                                                                str(config.ROOT / ".jupyter")]))
     return env

@@ -33,6 +33,17 @@ def resolve(value: str | os.PathLike) -> Path:
     return (path if path.is_absolute() else ROOT / path).resolve()
 
 
+DIRS = ("NASBOOK_DATA", "NASBOOK_CACHE", "NASBOOK_RESULTS", "NASBOOK_FIGURES")
+
+
+def absolute_dirs(env) -> None:
+    """Rewrite the NASBOOK_* folders set in `env` (a mapping such as os.environ) as absolute paths,
+    for processes that run elsewhere (a notebook's kernel runs in notebooks/)."""
+    for name in DIRS:
+        if env.get(name):
+            env[name] = str(resolve(env[name]))
+
+
 def _dir(env: str, default: Path) -> Path:
     value = os.environ.get(env)
     return resolve(value) if value else default

@@ -98,6 +98,8 @@ def _relative(path: Path) -> str:
 def summary(nb, stem: str, profile: str, figures: Path) -> dict:
     """What the page header says: profile, parameters (the defaults of the parameters cell with
     papermill's injected values), who computed the numbers (manifest "computed"), the verdicts."""
+    import pandas as pd
+
     from . import claims as registry
 
     pm = nb.metadata.get("papermill", {})
@@ -119,7 +121,7 @@ def summary(nb, stem: str, profile: str, figures: Path) -> dict:
     verdicts = []
     claims_csv = out_dir / "claims.csv"
     if claims_csv.exists():
-        counts = registry.collect(profile, figures).query("notebook == @stem")["verdict"].value_counts()
+        counts = pd.read_csv(claims_csv)["verdict"].value_counts()  # this notebook's claims only
         verdicts = [(v, int(counts[v])) for v in registry.VERDICTS if v in counts]
     duration = pm.get("duration")
     return {"notebook": stem, "profile": profile, "source": f"notebooks/{stem}.py",

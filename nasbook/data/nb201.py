@@ -128,8 +128,6 @@ def check_dataset(name: str) -> str:
     return name
 
 
-_dataset = check_dataset
-
 
 def valid_col(dataset: str) -> str:
     """The 12-epoch validation column of `dataset` (the signal a search may see)."""
@@ -168,11 +166,11 @@ class Benchmark:
 
     def valid(self, arch_or_index, dataset: str = "cifar10") -> float:
         """12-epoch validation accuracy (the search signal, NATS-Bench protocol)."""
-        return self.query(arch_or_index, VALID[_dataset(dataset)])
+        return self.query(arch_or_index, VALID[check_dataset(dataset)])
 
     def test(self, arch_or_index, dataset: str = "cifar10") -> float:
         """200-epoch test accuracy (what a search reports)."""
-        return self.query(arch_or_index, TEST[_dataset(dataset)])
+        return self.query(arch_or_index, TEST[check_dataset(dataset)])
 
     def values(self, column: str) -> np.ndarray:
         """The whole column as an array indexed by official architecture index."""

@@ -23,7 +23,6 @@ NB201 supernet (one shared 6-edge cell, S2 = {skip_connect, nor_conv_3x3}).
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -86,47 +85,42 @@ def supernet_config(p: Profile, ops) -> dict:
     return cfg
 
 
-def eval_batches(cfg: dict) -> int | None:
-    """Every batch of the (limited) search-valid split."""
-    return None if cfg["limit_valid"] is None else math.ceil(cfg["limit_valid"] / cfg["batch_size"])
-
-
 def train_supernet(p: Profile, ops, seed: int = 0, progress: bool = True):
     """The chapter-2 supernet with `ops`, trained (or continued) by `nasbook.supernet.search`.
 
-    Returns (net, trajectory: epoch, train_loss, valid_acc, alphas (softmaxed E x O)). Without
-    a checkpoint but with every epoch stored (a fresh clone), `net.has_weights` is False: the
-    numbers come from the store and nothing new can be computed from the net."""
+    Returns (net, trajectory: epoch, train_loss, valid_acc, alphas (softmaxed E x O)). When every
+    epoch is stored but the last checkpoint is not here (a fresh clone), or the store is read-only
+    (--from-results), `net.has_weights` is False: the numbers come from the store and nothing new
+    can be computed from the net."""
     cfg = supernet_config(p, ops)
     store = p.store(f"nb201_supernet_{cfg['supernet']}", cfg)
     epochs = range(1, cfg["epochs"] + 1)
-    if store.readonly:  # --from-results: every epoch must be stored (MissingResult names the first that is not)
-        traj = pd.DataFrame([{"epoch": e, **store.compute(("epoch", e), lambda: None)} for e in epochs])
-        net = search.build_net(cfg).to(config.device())
-        net.has_weights = False
-        return net.eval(), traj
     directory = store.artifact(f"s{seed}")
     last, _ = search.latest_checkpoint(directory, "supernet")
-    stored = all(("epoch", e) in store for e in epochs)
-    if stored and last < cfg["epochs"]:
+    if store.readonly or (all(("epoch", e) in store for e in epochs) and last < cfg["epochs"]):
         net = search.build_net(cfg).to(config.device())
         net.has_weights = False
     else:
         out = search.train_supernet("darts", cfg, seed, directory, "supernet", device=config.device(),
                                     keep="all", progress=progress)
         net = out["net"]
-        for rec in out["history"]:  # valid accuracy of every epoch's checkpoint, stored once
+        for rec in out["history"]:  # valid accuracy of every epoch's checkpoint (every batch), stored once
             e = rec["epoch"]
             store.compute(("epoch", e), lambda e=e, rec=rec: {
                 "train_loss": rec["loss"], "seconds": rec["seconds"], "alphas": rec["probs"],
                 "valid_acc": search.evaluate(search.load_net(search.checkpoint_path(directory, "supernet", e),
-                                                             config.device()), cfg, config.device(),
-                                             eval_batches(cfg))})
-    traj = pd.DataFrame([{"epoch": e, **store.get(("epoch", e))} for e in epochs])
+                                                             config.device()), cfg, config.device())})
+    # read-only: MissingResult names the first epoch that is not stored (nothing is computed here)
+    traj = pd.DataFrame([{"epoch": e, **store.compute(("epoch", e), _not_computed)} for e in epochs])
     return net.eval(), traj
 
 
-def _need_weights(net, needed: bool) -> None:
+def _not_computed():
+    raise RuntimeError("supernet epoch record missing after training")  # unreachable: training stores every epoch
+
+
+def need_weights(net, needed: bool) -> None:
+    """A one-line error when new numbers are needed from a net whose checkpoint is not here."""
     if needed and not getattr(net, "has_weights", True):
         raise FileNotFoundError(f"{type(net).__name__}: results are missing from the store and so is the "
                                 f"checkpoint to compute them from; delete the experiment's store to recompute")
@@ -137,7 +131,7 @@ def _strengths(p: Profile, ops, edges, seed: int, progress: bool) -> pd.DataFram
     cfg, dcfg = supernet_config(p, ops), p["discretize"]
     net, traj = train_supernet(p, ops, seed, progress)
     store = p.store("thesis_discretization", dict(supernet=dict(cfg, seed=seed), **dcfg))
-    _need_weights(net, any(("disc", int(e), o) not in store for e in edges for o in range(len(ops))))
+    need_weights(net, any(("disc", int(e), o) not in store for e in edges for o in range(len(ops))))
     dev = config.device()
     tuners = {}
 
@@ -153,7 +147,7 @@ def _strengths(p: Profile, ops, edges, seed: int, progress: bool) -> pd.DataFram
 
     recs = operation_strengths(net, edges, range(len(ops)), store, tag="disc", progress=progress,
                                discretize=lambda n, e, o: n.fix(e, o), train_epoch=train_epoch,
-                               validate=lambda n: search.evaluate(n, cfg, dev, eval_batches(cfg)),
+                               validate=lambda n: search.evaluate(n, cfg, dev),
                                max_epochs=dcfg["max_epochs"], patience=dcfg["patience"])
     alphas = np.asarray(traj["alphas"].iloc[-1])
     n_valid = cfg["limit_valid"] or len(search.search_split("search_valid", None)[1])

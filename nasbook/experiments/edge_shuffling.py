@@ -98,7 +98,7 @@ def trained_vgg(p: Profile, seed: int = 0, progress: bool = True):
         _save_model(store, "model.pt", model)
     model.eval()
     acc = store.compute(("test_acc", p["shuffle"]["test_limit"]),
-                        lambda: ch2._need_weights(model, True) or evaluate(model, test_loader(p, device=dev))["acc"])
+                        lambda: ch2.need_weights(model, True) or evaluate(model, test_loader(p, device=dev))["acc"])
     return model, acc, store
 
 
@@ -127,7 +127,7 @@ def finetuned_resnet(p: Profile, seed: int = 0, progress: bool = True):
         store.put("history", hist)
         _save_model(store, "model.pt", model)
     model.eval()
-    acc = store.compute(("test_acc", limit), lambda: ch2._need_weights(model, True) or evaluate(model, test())["acc"])
+    acc = store.compute(("test_acc", limit), lambda: ch2.need_weights(model, True) or evaluate(model, test())["acc"])
     return model, acc, store, test
 
 
@@ -144,7 +144,7 @@ def resnet_accuracies(p: Profile, seed: int = 0) -> pd.DataFrame:
 def _shuffled(store, model, evaluate_fn, trials, seed, **kw) -> pd.DataFrame:
     from ..shuffle import shuffle_trials
     done = {t: store.get(("shuffle", seed, t)) for t in range(trials) if ("shuffle", seed, t) in store}
-    ch2._need_weights(model, len(done) < trials)
+    ch2.need_weights(model, len(done) < trials)
     return shuffle_trials(model, evaluate_fn, trials=trials, seed=seed, done=done,
                           on_trial=lambda t, row: store.put(("shuffle", seed, t), row), **kw)
 
@@ -171,7 +171,7 @@ def shuffling(p: Profile, seed: int = 0, progress: bool = True) -> tuple[pd.Data
     cfg = ch2.supernet_config(c2, nb201.OPS)
     sstore = p.store("thesis_supernet_shuffle", dict(cfg, seed=seed, test_limit=limit))
     acc = lambda: _supernet_acc(net, p, dev)  # noqa: E731
-    sacc = sstore.compute("test_acc", lambda: ch2._need_weights(net, True) or acc())
+    sacc = sstore.compute("test_acc", lambda: ch2.need_weights(net, True) or acc())
     t = _shuffled(sstore, net, acc, trials, seed, slots=lambda: supernet_cells(net), pick=random_edge_swaps,
                   swap_fn=swap_edges, progress=progress)
     per_trial.append(t.assign(network="supernet", before=sacc))

@@ -27,6 +27,7 @@ from nasbook.data import nb201 as bench
 from nasbook.notebook import start as _start
 from nasbook.profiles import Profile
 from nasbook.search.result import SearchResult
+from nasbook.search.signals import accuracies
 from nasbook.spaces import nb201
 from nasbook.stats import fmt_mean_sd, mean_sd
 from nasbook.supernet import pt, search
@@ -119,12 +120,6 @@ def method_config(method: str, cfg: dict) -> dict:
     return out
 
 
-def lookup(index: int) -> tuple[dict, dict]:
-    """NB201 12-epoch validation and 200-epoch test accuracy of an architecture."""
-    row = bench.load_table().loc[int(index)]
-    return ({d: float(row[c]) for d, c in bench.VALID.items()}, {d: float(row[c]) for d, c in bench.TEST.items()})
-
-
 # ---------------------------------------------------------------- searches
 def supernet(method: str, p: Profile, seed: int, *, max_seconds=None, progress=True, stop_epoch=None):
     """Train (or continue) the supernet of `method`; returns (train_supernet's dict, cfg, store)."""
@@ -150,7 +145,7 @@ def supernet_checkpoint(p: Profile, method: str, seed: int, epoch: int):
 def _result(method, seed, arch_ops, seconds, history, trace) -> dict:
     arch = nb201.to_str(arch_ops)
     index = nb201.index_of(arch)
-    valid, test = lookup(index)
+    valid, test = accuracies(index)
     return SearchResult(method=method, signal="supernet", seed=seed, arch=arch, index=index, seconds=seconds,
                         cost=seconds, valid_acc=valid, test_acc=test,
                         trace=[{"history": history, "anytime": trace}]).to_dict()
@@ -211,7 +206,7 @@ def trajectory(p: Profile, seed: int, progress=True) -> pd.DataFrame:
             return {"argmax": nb201.to_str(argmax), "pt": nb201.to_str(res["arch"]), "pt_seconds": res["seconds"]}
         r = store.compute(("trajectory", seed, epoch), compute)
         for sel in ("argmax", "pt"):
-            _, test = lookup(nb201.index_of(r[sel]))
+            _, test = accuracies(nb201.index_of(r[sel]))
             rows.append({"seed": seed, "epoch": epoch, "selection": sel, "arch": r[sel],
                          **{f"test_{d}": test[d] for d in bench.DATASETS}})
     return pd.DataFrame(rows)

@@ -27,7 +27,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..data.nb201 import TEST, VALID, load_table
+from ..data.nb201 import TEST, load_table, valid_col
 from .result import BudgetExhausted
 
 FIDELITIES = (12, 200)   # epochs a simulated evaluation can train for
@@ -44,9 +44,7 @@ class EpochOracle:
     """
 
     def __init__(self, table: pd.DataFrame, *, budget: float, dataset: str = "cifar10"):
-        if dataset not in VALID:
-            raise ValueError(f"unknown dataset {dataset!r}: expected one of {', '.join(VALID)}")
-        column = VALID[dataset]
+        column = valid_col(dataset)
         if column not in table.columns:
             raise ValueError(f"the NB201 table has no column {column!r}; load it with nasbook.data.nb201.load_table()")
         if not budget > 0:

@@ -50,9 +50,7 @@ def rmi_fitness(settings: dict | None = None, seed: int = 0, root=None) -> Score
     A diverged (NaN) loss ranks last (fitness -inf).
     """
     from .. import rmi  # written by the RMI developer; imported only when used
-    if settings is not None and not isinstance(settings, dict):
-        raise TypeError(f"rmi_settings must be None (the paper's) or a dict of RMI settings, got {settings!r}; "
-                        f"resolve a named one once, e.g. rmi_settings=nasbook.rmi.SIGNAL_PROFILES[{settings!r}]")
+    settings = rmi.resolve(settings)  # validated now (a profile name is refused), not at the first query
 
     def score(indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
         recs = rmi.evaluate([nb201.arch_of(i) for i in indices], settings, seed, root=root, progress=len(indices) > 1)

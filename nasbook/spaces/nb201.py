@@ -88,7 +88,7 @@ def ops_of(arch: Arch) -> tuple[int, ...]:
     """Accept a string or a sequence of 6 op names / op indices; return the validated tuple of indices."""
     if isinstance(arch, str):
         return parse(arch)
-    if isinstance(arch, (int, np.integer)) and not isinstance(arch, (bool, np.bool_)):
+    if _int(arch) is not None:
         raise ArchError(f"expected {_FORMS}; got the number {arch!r} (for an official index 0..{NUM_ARCHS - 1} "
                         f"use arch_of(index))")
     if isinstance(arch, (float, np.floating)):
