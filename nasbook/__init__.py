@@ -19,5 +19,6 @@ Modules are named after what they hold (CONTRIBUTING.md has the full map):
                VIM-NAS, DARTS-PT)
   proxies, shuffle, discretization   zero-cost proxies, layer shuffling, discretization accuracy
   experiments  everything a notebook computes, one module per notebook
+  burst        the paper profile's pending work in GPU bursts: a plan, a deadline, one archive
 """
 __version__ = "0.1.0"

@@ -4,7 +4,8 @@
     nasbook list
     nasbook claims [--profile cpu] [--readme]
     nasbook store check [--repair]
-    nasbook data status | use PATH | fetch cifar10|teachers | cache | import-nb201 --nats PATH
+    nasbook data status | use PATH | fetch cifar10|teachers | cache | import-nb201 --nats PATH | pack DIR
+    nasbook burst --profile paper --deadline SECONDS --out DIR [--plan PATH] | --import ARCHIVE
     nasbook lab [jupyter lab arguments ...]
 
 `run` converts each jupytext notebook (notebooks/NN_name.py) to .ipynb, executes it
@@ -14,6 +15,11 @@ manifest under figures/<profile>/<NN_name>/, and collects every notebook's compu
 into figures/<profile>/claims.csv (+ .md). --from-results forbids computing: every
 number must come from the committed result store (this is how CI checks that the
 committed figures still come out of the code).
+
+`burst` (nasbook.burst) runs a profile's pending work on a lent GPU until a deadline and
+leaves it as one archive; `burst --import` merges such an archive into results/. It imports
+no Jupyter package (nor does this module at import time): `python -m nasbook burst` runs on a
+machine with torch and the scientific stack only, plus the data pack (`data pack DIR`).
 """
 from __future__ import annotations
 
@@ -209,12 +215,28 @@ def cmd_data(args) -> int:
         for split in ("train", "test"):
             x, y = data.cifar10(split)
             print(f"cifar10 {split}: {tuple(x.shape)} cached under {config.cache_dir()}")
+    elif args.action == "pack":
+        if len(args.what) != 1:
+            raise SystemExit("nasbook: data pack expects one folder, e.g. `nasbook data pack .gpu-data`")
+        from .data import pack
+        folder, size = pack.pack(config.resolve(args.what[0]))
+        print(f"wrote {folder}: {size / 1e6:.1f} MB (limit {pack.LIMIT / 1e6:.0f} MB); on the GPU machine: "
+              f"NASBOOK_DATA={args.what[0]} PYTHONPATH=. python3 -m nasbook burst --profile paper ...")
     elif args.action == "import-nb201":
         if not args.nats:
             raise SystemExit("nasbook: import-nb201 needs --nats PATH (the official NATS-Bench tss benchmark file/dir)")
         from .data import nb201
         print(f"wrote {nb201.import_nats(args.nats)}")
     return 0
+
+
+def cmd_burst(args) -> int:
+    from . import burst  # adds the data pack's python/ to sys.path before it imports the store
+    try:
+        return burst.main(args)
+    except burst.BurstError as exc:
+        print(f"nasbook: {exc}", file=sys.stderr)
+        return 2
 
 
 def lab_environment() -> dict[str, str]:
@@ -275,13 +297,26 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--root", help="result store root (default: NASBOOK_RESULTS or results/)")
     st.set_defaults(fn=cmd_store)
     d = sub.add_parser("data", help="data status, download, cache, NB201 import")
-    d.add_argument("action", choices=["status", "use", "fetch", "cache", "import-nb201"],
+    d.add_argument("action", choices=["status", "use", "fetch", "cache", "import-nb201", "pack"],
                    help="status: what was found where; use PATH: remember the data folder; fetch: download; "
-                        "cache: decode CIFAR-10; import-nb201: build the NB201 table from NATS-Bench files")
+                        "cache: decode CIFAR-10; import-nb201: build the NB201 table from NATS-Bench files; "
+                        "pack DIR: copy the data and the packages a bare GPU machine lacks into DIR")
     d.add_argument("what", nargs="*", help="for fetch: cifar10, teachers; for use: the data folder (relative "
-                                           "to the project root), saved in .nasbook.json")
+                                           "to the project root), saved in .nasbook.json; for pack: the folder")
     d.add_argument("--nats", help="for import-nb201: path to the official NATS-Bench tss files")
     d.set_defaults(fn=cmd_data)
+    b = sub.add_parser("burst", help="run a profile's pending work until a deadline (a GPU burst), or import "
+                                     "a burst's archive", description="Run the steps of a plan (plans/<profile>.json) "
+                       "until the deadline, then write what is new under results/<profile>/ as one archive and a "
+                       "manifest in --out; or, with --import, merge such an archive into results/.")
+    b.add_argument("--profile", default="paper", help="smoke | cpu | paper (default paper)")
+    b.add_argument("--deadline", type=float, help="seconds from the start until the archive must be written")
+    b.add_argument("--out", help="folder for the archive and its manifest (the folder the GPU machine returns)")
+    b.add_argument("--plan", help="plan file (default plans/<profile>.json)")
+    b.add_argument("--margin", type=float, default=None,
+                   help="seconds an item is assumed to need at least (default nasbook.burst.MARGIN)")
+    b.add_argument("--import", dest="archive", metavar="ARCHIVE", help="merge a burst archive into results/")
+    b.set_defaults(fn=cmd_burst)
     lab = sub.add_parser("lab", help="start JupyterLab in the project root with the data found (needs the lab "
                                      "extra)", description="Start JupyterLab in the project root with "
                          "NASBOOK_DATA set to the data folder nasbook finds; .py notebooks open as notebooks. "

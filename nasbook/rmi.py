@@ -4,7 +4,10 @@ representations of a trained teacher.
 
     CKA(X, Y)    linear CKA (normalised HSIC) of two representations of the same N images:
                  K = X X^T, L = Y Y^T, centred (biased estimator) -> <K~, L~>_F / (|K~|_F |L~|_F)
-    RMI loss     sum over the 3 stages of (1 - CKA(teacher stage, candidate stage))
+    RMI loss     sum over the 3 stages of (1 - CKA(teacher stage, candidate stage)); the
+                 candidate's stages are the outputs of its first two cell stages and its
+                 third stage after the head's BN + ReLU (`lastact`), as the official code's
+                 `forward_with_features` (XNAS, xnas/spaces/NASBench201/cnn.py) returns them
     mixed loss   beta * RMI + (1 - beta) * cross-entropy                        (paper Eq. 4)
     batch        a pool of gamma x batch augmented training images; the teacher keeps the
                  `batch` images with the lowest cross-entropy (paper Sec. 4.1)
@@ -20,6 +23,16 @@ Differences from the official code (XNAS, scripts/search/RMINAS.py), all deliber
     was trained with ImageNet mean/std, NB201 networks with the CIFAR mean/std);
   * at beta = 0 (beta = 1) the RMI (cross-entropy) term is left out instead of multiplied by
     zero, so that beta = 0 is exactly cross-entropy even when a CKA is undefined (NaN).
+
+Memory format: on every device the candidates and the batch are `channels_last` (the same
+maths in another summation order; faster per step on AVX-512/AMX CPUs, bench/rmi_speed.py).
+At equal weights losses and gradients equal the contiguous ones to float tolerance
+(tests/test_rmi.py); over many SGD steps on one batch (lr 0.1, batch 32) such 1e-7
+differences grow, as any change of summation order does: at C=16, N=5 after 30 steps the
+score moves by a few percent, the same amount as between 1 and 2 torch threads in the
+contiguous format (bench/rmi_speed.py prints the largest difference). A stored score is
+therefore reproducible bit for bit only with the same memory format and thread count. `channels_last=False` in the settings turns it off. Neither it nor `group` keys
+a stored score: every score of the store was computed in channels_last.
 
 K candidates are trained at once (`group`): one module list, the sum of their independent
 losses, one SGD optimiser. Gradients of independent networks do not interact, and SGD with
@@ -43,7 +56,7 @@ from tqdm.auto import tqdm
 
 from . import config
 from .spaces import nb201
-from .store import MissingResult, ResultStore, nan_to_inf
+from .store import MissingResult, ResultStore, item_clock, nan_to_inf
 
 # ---------------------------------------------------------------------------- settings
 
@@ -75,7 +88,11 @@ SIGNAL_PROFILES = {
                                    "limit": None, "seed": 0}},
 }
 
-_NOT_KEYED = ("group", "progress")  # how a score is computed, not what it is
+_NOT_KEYED = ("group", "progress", "channels_last")  # how a score is computed, not what it is
+
+# What the stored scores are, beyond the settings: stage 3 taken after the head's BN + ReLU
+# (before 2026-11-28 nasbook used the raw last-cell output; those scores are not reused).
+REPRESENTATION = {"stage3": "lastact"}
 
 
 def resolve(settings: dict | None) -> dict:
@@ -97,12 +114,14 @@ def resolve(settings: dict | None) -> dict:
             raise ValueError(f"setting {key!r} must be a positive integer, got {s[key]!r}")
     if int(s["batch_size"]) < 2:
         raise ValueError("batch_size must be at least 2 (CKA needs two images)")
+    from .teacher import check
+    check(s["teacher"])  # a spec that cannot be built fails here, before anything is stored
     return s
 
 
 def store_config(settings: dict, seed: int) -> dict:
     """What keys a stored score: the settings (less how it is computed) and the seed."""
-    return {**{k: v for k, v in settings.items() if k not in _NOT_KEYED}, "seed": int(seed)}
+    return {**{k: v for k, v in settings.items() if k not in _NOT_KEYED}, **REPRESENTATION, "seed": int(seed)}
 
 
 # ---------------------------------------------------------------------------- CKA
@@ -225,12 +244,16 @@ def arch_seed(seed: int, arch: str) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
+def memory_format(settings: dict) -> torch.memory_format:
+    return torch.channels_last if settings.get("channels_last", True) else torch.contiguous_format
+
+
 def build_candidate(arch: str, settings: dict, seed: int, device=None) -> torch.nn.Module:
     from .spaces.nb201_network import build_network
 
     torch.manual_seed(arch_seed(seed, arch))
     net = build_network(arch, C=int(settings["C"]), N=int(settings["N"]), num_classes=10)
-    return net.to(device or config.device()).train()
+    return net.to(device or config.device(), memory_format=memory_format(settings)).train()
 
 
 def record_steps(settings: dict) -> list[int]:
@@ -248,6 +271,7 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
     start = time.perf_counter()
     beta = float(settings["beta"])
     nets = [build_candidate(a, settings, seed, device) for a in archs]
+    x = batch.x.contiguous(memory_format=memory_format(settings))
     params = [p for net in nets for p in net.parameters()]
     opt = torch.optim.SGD(params, lr=float(settings["lr"]), momentum=float(settings["momentum"]),
                           weight_decay=float(settings["weight_decay"]), nesterov=bool(settings["nesterov"]))
@@ -258,7 +282,7 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
         opt.zero_grad(set_to_none=True)
         mixed, rmis, ces = [], [], []
         for net in nets:
-            logits, stages = net(batch.x, return_stages=True)
+            logits, stages = net(x, return_stages=True)
             rmi = rmi_loss(batch.teacher_stages, stages) if beta > 0 else None
             ce = F.cross_entropy(logits, batch.y) if beta < 1 else None
             mixed.append(mixed_loss(beta, rmi, ce))
@@ -312,13 +336,17 @@ def rmi_store(settings: dict, seed: int, root=None) -> ResultStore:
 
 
 def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, *, root=None,
-             device=None, group: int | None = None, progress: bool = True) -> list[dict]:
-    """Stored RMI results (see train_group) of `archs`, computing only the missing ones."""
+             device=None, group: int | None = None, progress: bool = True,
+             stored_only: bool = False) -> list[dict | None]:
+    """Stored RMI results (see train_group) of `archs`, computing only the missing ones.
+    stored_only: compute nothing, None for an architecture not stored (a run still in progress)."""
     s = resolve(settings)
     group = int(group or s.get("group") or default_group(device))
     device = device or config.device()
     archs = [nb201.to_str(a) for a in archs]
     store = rmi_store(s, seed, root)
+    if stored_only:
+        return [store.get(a) if a in store else None for a in archs]
     missing = list(dict.fromkeys(a for a in archs if a not in store))
     if missing and store.readonly:
         raise MissingResult(store._missing(missing[0]))
@@ -327,9 +355,10 @@ def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, 
     while missing:  # compute the items no other process holds; then wait for the others
         with store.claim(missing) as mine:
             for chunk in [mine[i:i + group] for i in range(0, len(mine), group)]:
-                ctx = ctx or _Context(s, seed, store.root, device)
-                for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
-                    store.put(arch, result)
+                with item_clock(f"RMI chunk of {len(chunk)} architectures"):  # stops before a deadline
+                    ctx = ctx or _Context(s, seed, store.root, device)
+                    for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
+                        store.put(arch, result)
                 bar.update(len(chunk))
         missing = [a for a in missing if a not in store]
         if missing:

@@ -23,6 +23,12 @@ An item file that is not a JSON object with "item" and "value" (truncated by a f
 edited by hand, a bad merge) raises `CorruptResult` naming the file; `check(root)` lists all
 such files under a results folder and `check(root, repair=True)` deletes them so that they
 are computed again (``nasbook store check [--repair]``).
+
+Deadline (`deadline(seconds, margin)`, used by the GPU burst runner `nasbook.burst`): inside the
+block, `compute` and the claim-based loop of `nasbook.rmi.evaluate` refuse to START an item when
+less time remains than the margin, the longest item this process finished inside the block or
+the stated minimum, whichever is larger; they raise `DeadlineReached`, so a run stops at an item
+boundary before the deadline and a rerun continues with the next item.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ import json
 import math
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,6 +51,65 @@ from .files import atomic_write, is_temp
 
 class MissingResult(KeyError):
     pass
+
+
+# ---------------------------------------------------------------- deadline
+class DeadlineReached(BaseException):
+    """Not enough time left before the deadline (`deadline`) to start another item.
+
+    A BaseException, like KeyboardInterrupt: an `except Exception` in experiment code does not
+    swallow it, and every writer on the way out (atomic_path, the item locks) cleans up."""
+
+
+_CLOCK = {"end": None, "margin": 0.0, "longest": 0.0, "untimed": 0}  # the one deadline of this process
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, margin: float = 0.0):
+    """Within the block, refuse to start an item when fewer than `margin()` of `seconds` (from
+    now) remain: margin() = max(`margin`, the longest item finished within the block)."""
+    saved = dict(_CLOCK)
+    _CLOCK.update(end=time.monotonic() + float(seconds), margin=float(margin), longest=0.0, untimed=0)
+    try:
+        yield
+    finally:
+        _CLOCK.update(saved)
+
+
+def remaining() -> float:
+    """Seconds left before the deadline (inf outside a `deadline` block)."""
+    return math.inf if _CLOCK["end"] is None else _CLOCK["end"] - time.monotonic()
+
+
+def margin() -> float:
+    """The time an item is assumed to need: the longest one finished so far, at least the minimum."""
+    return max(_CLOCK["margin"], _CLOCK["longest"])
+
+
+@contextlib.contextmanager
+def item_clock(what: str = "an item"):
+    """Around one unit of work: DeadlineReached instead of starting it when fewer than margin()
+    seconds remain; once it finished, its duration may raise the margin."""
+    left = remaining()
+    if left < margin():
+        raise DeadlineReached(f"{max(left, 0):.0f} s left before the deadline, less than the margin of "
+                              f"{margin():.0f} s (the longest item so far or the stated minimum): not starting {what}")
+    start = time.monotonic()
+    yield
+    if not _CLOCK["untimed"]:
+        _CLOCK["longest"] = max(_CLOCK["longest"], time.monotonic() - start)
+
+
+@contextlib.contextmanager
+def checkpointed():
+    """Items finished inside the block do not set the margin: they stop themselves at a checkpoint
+    when their own time budget runs out (a supernet search with `max_seconds`), so their whole
+    duration says nothing about how long the next item needs."""
+    _CLOCK["untimed"] += 1
+    try:
+        yield
+    finally:
+        _CLOCK["untimed"] -= 1
 
 
 class CorruptResult(ValueError):
@@ -181,7 +247,8 @@ class ResultStore:
         return record["value"]
 
     def compute(self, item: Any, fn: Callable[[], Any]) -> Any:
-        """The stored value of `item`, computing and storing it with `fn()` if missing.
+        """The stored value of `item`, computing and storing it with `fn()` if missing
+        (DeadlineReached instead of starting it when the `deadline` is too close).
 
         Concurrent processes never compute the same item twice: the computation runs under the
         item's lock, and whoever gets the lock second finds the item stored and reads it."""
@@ -190,7 +257,7 @@ class ResultStore:
             return _load(path)["value"]
         if self.readonly:
             raise MissingResult(self._missing(item))
-        with self.lock(item):
+        with item_clock(f"item {item!r} of {self.experiment}"), self.lock(item):
             if path.exists():
                 return _load(path)["value"]
             return self.put(item, fn())

@@ -31,7 +31,9 @@
 # * **paper**: C=16, N=5 candidates, 150 steps, 100 architectures, 3 seeds, ResNet-20 fine-tuned
 #   for 5 epochs on the JPEG CIFAR-10 used here.
 # * **cpu**: C=8, N=1 candidates, 100 steps, 25 architectures, 3 seeds, six betas; the teacher is
-#   the pretrained ResNet-20 fine-tuned for one epoch on 10k JPEG training images.
+#   the pretrained ResNet-20 fine-tuned for one epoch on 10k JPEG training images. A second
+#   scale at the paper's candidate size (C=16, N=5, 150 steps), 30 architectures, 2 seeds, the
+#   same teacher: both scales side by side (a run still in progress shows what is stored).
 # * **smoke**: a handful of tiny candidates for a few steps; checks the pipeline, not the claim.
 #
 # Known differences from the paper: the CIFAR-10 here is a JPEG re-encoding (so the teacher is
@@ -60,20 +62,20 @@ print({k: v for k, v in settings.items() if k != "teacher"})
 # columns are paired bootstrap intervals (architectures and seeds resampled).
 
 # %%
-scores = ex.beta_sweep(nb.p, seed=seed)
-per_seed, summary = ex.tau_summary(nb.p, scores, teacher_acc)
+runs = ex.sweeps(nb.p, seed=seed)   # {scale: (profile, scores)}
+per_seed, summary = ex.summaries(runs, teacher_acc)
 nb.table(summary, "tau_vs_beta", floatfmt=".3f")
 nb.table(per_seed, "tau_vs_beta_per_seed", floatfmt=".3f")
 summary
 
 # %%
-nb.figure(ex.figure(summary, scores, nb.profile), "tau_vs_beta")
+nb.figure(ex.figure(summary, runs, nb.profile), "tau_vs_beta")
 
 # %% [markdown]
 # ## Verdicts
 
 # %%
-nb.claim(*ex.claims(nb.p, scores, teacher_acc))
+nb.claim(*ex.claims(runs, teacher_acc))
 nb.verdicts()
 
 # %%

@@ -119,8 +119,27 @@ def test_forward_shapes_and_stages():
     net.eval()
     s1 = net.stages[0](net.stem(x))
     torch.testing.assert_close(net(x, return_stages=True)[1][0], s1)
-    torch.testing.assert_close(net(x, return_stages=True)[1][1], net.stages[1](net.reductions[0](s1)))
+    s2 = net.stages[1](net.reductions[0](s1))
+    torch.testing.assert_close(net(x, return_stages=True)[1][1], s2)
     assert net.arch == ARCH_9930
+
+
+def test_stage3_is_after_lastact_as_the_rmi_nas_code():
+    """XNAS compares stage 3 after the head's BN + ReLU: stage 3 must be that tensor (non-negative,
+    equal to lastact of the last cell's output), and the logits must be pooled from it."""
+    torch.manual_seed(0)
+    net = build_network(ARCH_9930, C=8, N=1).eval()
+    with torch.no_grad():
+        net.head.lastact[0].bias.fill_(-0.3)       # so that the ReLU clips something
+        net.head.lastact[0].running_mean.uniform_(-1, 1)
+    x = torch.randn(4, 3, 32, 32)
+    logits, stages = net(x, return_stages=True)
+    raw = net.stages[2](net.reductions[1](net.stages[1](net.reductions[0](net.stages[0](net.stem(x))))))
+    expected = torch.relu(net.head.lastact[0](raw))
+    torch.testing.assert_close(stages[2], expected, rtol=0, atol=0)
+    assert (stages[2] == 0).any() and (stages[2] >= 0).all() and not torch.equal(stages[2], raw)
+    torch.testing.assert_close(logits, net.head.classifier(expected.mean((2, 3))), rtol=0, atol=0)
+    torch.testing.assert_close(logits, net(x), rtol=0, atol=0)
 
 
 def test_all_none_network_runs_and_trains():

@@ -34,8 +34,8 @@ def test_committed_rmi_searches_are_found_under_the_migrated_keys(shared_data, m
     assert {m: len(v) for m, v in runs.items()} == {**{m: r["seeds"] for m in r["methods"]},
                                                     "rminas": r["rminas"]["seeds"]}
     assert all(x.signal == "rmi" and len(x.queried) <= r["budget"] for x in runs["random"])
-    f1b = ex.fig1b(p, runs)
-    assert list(f1b.seeds) == [3, 3, 3, 1]
+    f1b = ex.fig1b(p, runs, ex.fig1b_timing(p))
+    assert list(f1b.seeds) == [5, 5, 5, 5]
     assert f1b["accuracy change"].tolist() == pytest.approx(
         (f1b["C10 test, RMI signal"] - f1b["C10 test, table signal"]).tolist())
 
@@ -71,9 +71,9 @@ def test_anytime_is_the_first_best_so_far_by_the_validation_signal(shared_data):
     assert df.test_acc.tolist() == pytest.approx([test[q[0]], test[q[1]], test[q[1]], test[q[3]]])
 
 
-def curves_frame(taus_mi, taus_rdm, ns):
-    rows = [dict(method="GP-NAS", seed=0, n=n, tau_valid=t) for n, t in zip(ns, taus_mi)]
-    rows += [dict(method="GP-NAS-rdm", seed=0, n=n, tau_valid=t) for n, t in zip(ns, taus_rdm)]
+def curves_frame(taus_mi, taus_rdm, ns, ns_rdm=None, seed=0):
+    rows = [dict(method="GP-NAS", seed=seed, n=n, tau_valid=t) for n, t in zip(ns, taus_mi)]
+    rows += [dict(method="GP-NAS-rdm", seed=seed, n=n, tau_valid=t) for n, t in zip(ns_rdm or ns, taus_rdm)]
     return pd.DataFrame(rows)
 
 
@@ -83,11 +83,31 @@ def test_sample_ratio_and_gpnas_claim():
     # GP-NAS reaches 0.3 at 20; random never before 40 -> 40/20; at 30 (0.35) random never -> inf
     assert ex.sample_ratio(curves_frame([0.1, 0.3, 0.3, 0.3], [0.1, 0.2, 0.25, 0.3], ns)) == 2.0
     assert ex.sample_ratio(c) == np.inf
-    two = pd.concat([curves_frame([0.1, 0.3, 0.3, 0.3], [0.1, 0.2, 0.25, 0.3], ns).assign(seed=s) for s in (0, 1)])
+    assert ex.sample_ratio(c, censored="bound") == 2.0    # never reached at 30, 40: at least 40/30, 40/40 < 2
+    reach = ex.samples_to_reach(c)
+    assert reach["n GP-NAS-rdm needs"].astype(float).tolist()[:2] == [10, 40]
+    assert reach["n GP-NAS-rdm needs"].isna().tolist() == [False, False, True, True]
+    assert reach["censored"].tolist() == [False, False, True, True]
+    assert reach["ratio"].tolist() == pytest.approx([1.0, 2.0, 40 / 30, 1.0])
+    two = pd.concat([curves_frame([0.1, 0.3, 0.3, 0.3], [0.1, 0.2, 0.25, 0.3], ns, seed=s) for s in (0, 1)])
     claim = ex._gpnas_claim(ex.resolve("smoke"), two, n_boot=50)
     assert claim.verdict == "differs" and claim.value == 2.0 and claim.hi == 2.0
     one = ex._gpnas_claim(ex.resolve("smoke"), two[two.seed == 0], n_boot=50)
     assert one.verdict == "inconclusive"                                    # one seed: no interval
+    # seeds are resampled: random reaches 0.3 at 40 in seed 0, at 80 in seed 1 -> the interval spans 2..4
+    mixed = pd.concat([curves_frame([0.1, 0.3], [0.1, 0.2, 0.3, 0.3], [10, 20], [10, 20, 40, 80], seed=0),
+                       curves_frame([0.1, 0.3], [0.1, 0.2, 0.2, 0.3], [10, 20], [10, 20, 40, 80], seed=1)])
+    c_mixed = ex._gpnas_claim(ex.resolve("smoke"), mixed, n_boot=200)
+    assert (c_mixed.value, c_mixed.lo, c_mixed.hi, c_mixed.verdict) == (4.0, 2.0, 4.0, "differs")
+    # never reached within random's runs: the ratio is censored; 30 / 10 < 25 cannot decide, 300 / 10 can
+    short = pd.concat([curves_frame([0.5, 0.6], [0.1, 0.2, 0.3], [10, 20], [10, 20, 30], seed=s) for s in (0, 1)])
+    c_short = ex._gpnas_claim(ex.resolve("smoke"), short, n_boot=50)
+    assert c_short.verdict == "inconclusive" and c_short.value == 3.0 and c_short.hi == np.inf
+    assert "at least 3.00x" in c_short.measured
+    long_ns = list(range(10, 301, 10))
+    long = pd.concat([curves_frame([0.5, 0.6], [0.1] * len(long_ns), [10, 20], long_ns, seed=s) for s in (0, 1)])
+    c_long = ex._gpnas_claim(ex.resolve("smoke"), long, n_boot=50)
+    assert c_long.verdict == "holds" and c_long.value == 30.0 and c_long.lo == 30.0
 
 
 def test_theorem1_claim_counts_the_cases():
@@ -100,9 +120,27 @@ def test_theorem1_claim_counts_the_cases():
     assert ex._theorem1_claim(th.assign(mode_is_optimum=False)).verdict == "differs"
 
 
-def test_fig1b_speedup_is_never_decided():
+def test_fig1b_speedup_is_like_for_like_with_an_interval():
+    """Speedup = (12-epoch training s x table queries) / (RMI s x RMI queries), both timed on the
+    same networks and device; the verdict follows the interval over the timed architectures."""
     p = ex.resolve("cpu")
-    f1b = pd.DataFrame({"method": ["RS"], "seeds": [3], "speedup": [19.0]})
-    c = ex._fig1b_claim(p, f1b)
-    assert c.verdict == "inconclusive" and "like with like" in c.reason
-    assert ex._fig1b_claim(p, f1b.iloc[:0]).verdict == "not run"
+    f1b = pd.DataFrame({"method": ["RS", "REA"], "seeds": [5, 5], "queries (table)": [30.0, 30.0],
+                        "queries (RMI)": [30.0, 15.0], "speedup": [0.0, 0.0]})
+
+    def timing(ratio):
+        rmi_s = np.array([1.0, 1.2, 0.9, 1.1, 1.0])
+        return pd.DataFrame({"rmi_s": rmi_s, "train_s": ratio * rmi_s * np.array([1.0, 1.05, 0.95, 1.0, 1.0]),
+                             "device": "cpu"})
+    c = ex._fig1b_claim(p, f1b, timing(20.0))
+    assert c.value == pytest.approx(20.0 * 1.5 * timing(20.0).train_s.mean() / 20.0 / timing(20.0).rmi_s.mean())
+    assert c.lo <= c.value <= c.hi and c.verdict == "holds"
+    assert ex._fig1b_claim(p, f1b, timing(4.0)).verdict == "partly"
+    assert ex._fig1b_claim(p, f1b, timing(0.5)).verdict == "differs"
+    assert ex._fig1b_claim(p, f1b.iloc[:0], timing(4.0)).verdict == "not run"
+
+
+def test_fig1b_timing_measures_both_sides_on_the_same_network(shared_data, tmp_path):
+    p = profiles.resolve(ex.PROFILES, "smoke", root=tmp_path)
+    t = ex.fig1b_timing(p.replace(rmi={**p["rmi"], "settings": rmi.resolve({**rmi.SIGNAL_PROFILES["smoke"], "steps": 2})}))
+    assert len(t) == ex.FIG1B_TIMING["archs"] and (t.rmi_s > 0).all() and (t.train_step_s > 0).all()
+    assert (t.train_steps == 12 * 98).all() and np.allclose(t.train_s, t.train_step_s * 1176)

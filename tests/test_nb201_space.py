@@ -67,3 +67,23 @@ def test_mutation_changes_exactly_one_edge():
         assert len(diff) == 1
         seen_edges.add(diff[0])
     assert seen_edges == set(range(6))
+
+
+def test_mutation_edge_frequencies_are_nats_benchs():
+    from scipy.stats import chisquare
+    """NATS-Bench picks a node uniformly, then an incoming edge: 1/3, 1/6, 1/6, 1/9, 1/9, 1/9;
+    the new op is uniform over the 4 others."""
+    rng = np.random.default_rng(0)
+    parent = nb201.parse(nb201.arch_of(42))
+    counts, ops = np.zeros(6), np.zeros((6, 5))
+    for _ in range(9000):
+        child = nb201.parse(nb201.mutate(parent, rng))
+        (e,) = [i for i in range(6) if child[i] != parent[i]]
+        counts[e] += 1
+        ops[e, child[e]] += 1
+    expected = 9000 * np.array([1 / 3, 1 / 6, 1 / 6, 1 / 9, 1 / 9, 1 / 9])
+    np.testing.assert_allclose(nb201.MUTATION_EDGE_PROBS, expected / 9000)
+    assert chisquare(counts, expected).pvalue > 1e-3
+    assert chisquare(counts, np.full(6, 1500)).pvalue < 1e-6  # not uniform over edges
+    assert all(ops[e, parent[e]] == 0 for e in range(6))
+    assert chisquare(ops[0][np.arange(5) != parent[0]]).pvalue > 1e-3

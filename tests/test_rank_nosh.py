@@ -200,7 +200,9 @@ def _claim_frame(ours, alt, predictor, budget=400):
 def test_rank_nosh_claim_is_partly_when_cheap_fidelity_matches():
     """Ratio interval above 5x -> holds, unless predictor_12 / REA match RANK-NOSH at its budget."""
     p = ne.resolve("smoke")
-    p = p.replace(rank_nosh={**p["rank_nosh"], "budgets": dict(p["rank_nosh"]["budgets"], rank_nosh=400)})
+    two_levels = {**p["rank_nosh"]["nosh"], "levels": [12, 200], "promote": [5, 3]}
+    p = p.replace(rank_nosh={**p["rank_nosh"], "budgets": dict(p["rank_nosh"]["budgets"], rank_nosh=400),
+                             "nosh": two_levels})
     ours = [94.0, 94.1, 94.2, 94.0, 94.1]
     for alt, verdict in (([93.0, 93.1, 93.0, 93.1, 93.0], "holds"), ([94.3, 94.2, 94.3, 94.2, 94.3], "partly")):
         df = _claim_frame(ours, alt, predictor=94.0)
@@ -213,6 +215,10 @@ def test_rank_nosh_claim_is_partly_when_cheap_fidelity_matches():
     df = _claim_frame(ours, ours, predictor=95.0)
     c = ne._rank_nosh_claim(p, df, ne.budget_ratio(df, at=[4000], n_boot=20))
     assert c.verdict == "differs" and np.isnan(c.value)
+    # one trained level (the committed profiles): nothing is paused and resumed -> not tested as stated
+    one = p.replace(rank_nosh={**p["rank_nosh"], "nosh": {**two_levels, "levels": [12], "promote": [5]}})
+    c = ne._rank_nosh_claim(one, df, ne.budget_ratio(df, at=[4000], n_boot=20))
+    assert c.verdict == "not run" and c.reason.startswith("not tested as stated") and "differs" in c.reason
 
 
 def test_rejects_other_signals(table):

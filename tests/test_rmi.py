@@ -118,11 +118,42 @@ def test_tau_table_per_seed_then_mean_and_sample_std():
     assert (row["seeds"], row["archs"], row["diverged"]) == (2, 4, 0.5)
 
 
+def test_channels_last_gives_the_contiguous_scores_and_does_not_key_the_store():
+    """channels_last is the default memory format (faster on CPU); same maths, other summation
+    orders, so the curve of a real candidate matches the contiguous one to float tolerance over
+    20 SGD steps (differences of ~1e-7 grow through training to ~1e-4 relative by step 20;
+    bench/rmi_speed.py measures them on full runs)."""
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
+    batch = _fake_batch()
+    s = rmi.resolve({**TINY, "C": 8, "steps": 20, "record_every": 5})
+    fast = rmi.train_group([arch], batch, s, seed=2, device="cpu")[0]
+    plain = rmi.train_group([arch], batch, {**s, "channels_last": False}, seed=2, device="cpu")[0]
+    assert rmi.build_candidate(arch, s, 2, "cpu").stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    np.testing.assert_allclose(fast["curve"][0], plain["curve"][0], rtol=1e-5)
+    np.testing.assert_allclose(fast["curve"], plain["curve"], rtol=1e-3)
+    assert rmi.store_config(s, 0) == rmi.store_config({**s, "channels_last": False, "group": 4}, 0)
+    assert rmi.store_config(s, 0)["stage3"] == "lastact"  # scores of the post-lastact stage 3 only
+
+
 def test_resolve_rejects_unknown_settings():
     with pytest.raises(ValueError, match="unknown RMI setting"):
         rmi.resolve({"stepz": 3})
     with pytest.raises(ValueError, match="beta"):
         rmi.resolve({"beta": 1.5})
+
+
+def test_bad_input_gets_one_line_errors_and_stores_nothing(tmp_path):
+    from nasbook import teacher
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
+    with pytest.raises(ValueError, match="unknown RMI setting.*expected keys") as err:
+        rmi.evaluate([arch], {"stepz": 3}, root=tmp_path)
+    assert "\n" not in str(err.value)
+    with pytest.raises(nb201.ArchError, match="expected|like"):
+        rmi.evaluate(["|conv~0|+|none~0|"], TINY, root=tmp_path)
+    with pytest.raises(teacher.TeacherError, match="teacher model must be one of"):
+        rmi.evaluate([arch], {**TINY, "teacher": {"model": "resnet99", "init": "pretrained", "epochs": 0}},
+                     root=tmp_path)
+    assert not any(tmp_path.rglob("*.json"))  # nothing stored, nothing half-written
 
 
 def test_search_signal_end_to_end(shared_data, tmp_path):

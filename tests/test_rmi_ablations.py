@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbook import profiles, teacher
+from nasbook import profiles, rmi, teacher
 from nasbook.experiments import _rmi
 from nasbook.experiments import rmi_iterations as it
 from nasbook.experiments import rmi_kendall_tau_vs_beta as beta
@@ -43,14 +43,17 @@ def test_committed_beta_sweep_is_found_and_reproduces_the_table(committed):
     assert len(scores) == 25 * 6 * 3
     _, summary = _rmi.tau_table(scores, ["beta"])
     old = pd.read_csv(FIGURES / "01_rmi_kendall_tau_vs_beta" / "tau_vs_beta.csv")
+    old = old[old["scale"] == _rmi.scale_label(p)]
     np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
     assert beta.teacher_accuracy(p) == pytest.approx(old["teacher test acc"].iloc[0])
 
 
 def test_committed_iteration_and_teacher_sweeps_are_found(committed):
-    curves = it.iteration_sweep(it.resolve("cpu", root=committed), progress=False)
+    p = it.resolve("cpu", root=committed)
+    curves = it.iteration_sweep(p, progress=False)
     _, summary = _rmi.tau_table(curves, ["steps"])
     old = pd.read_csv(FIGURES / "03_rmi_iterations" / "tau_vs_steps.csv")
+    old = old[old["scale"] == _rmi.scale_label(p)]
     np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
     p = ta.resolve("cpu", root=committed)
     summary = ta.tau_summary(ta.teacher_sweep(p, progress=False))
@@ -74,28 +77,64 @@ def _scores(groups: dict, column: str, n_archs=30, seeds=(0, 1, 2)) -> pd.DataFr
 def test_beta_claims_follow_their_rule():
     p = beta.resolve("cpu")
     peak = _scores({0.0: 1000.0, 0.6: 40.0, 0.8: 1.0, 1.0: 40.0}, "beta")
-    got = {c.id: c for c in beta.claims(p, peak, 85.0)}
+    got = {c.id: c for c in beta.scale_claims(p, peak, 85.0)}
     assert got["peak_at_beta_0.8"].verdict == "holds" and got["peak_at_beta_0.8"].lo > 0
     assert got["beta0_much_lower"].verdict == "holds"
     assert "25 architectures" in got["beta0_much_lower"].scale and "85.00%" in got["beta0_much_lower"].scale
     moved = _scores({0.0: 1000.0, 0.6: 40.0, 0.8: 40.0, 1.0: 1.0}, "beta")
-    assert {c.id: c.verdict for c in beta.claims(p, moved, 85.0)}["peak_at_beta_0.8"] == "differs"
+    assert {c.id: c.verdict for c in beta.scale_claims(p, moved, 85.0)}["peak_at_beta_0.8"] == "differs"
     one_side = _scores({0.0: 1000.0, 0.6: 1.0, 0.8: 1.0, 1.0: 40.0}, "beta")
-    assert {c.id: c.verdict for c in beta.claims(p, one_side, 85.0)}["peak_at_beta_0.8"] == "partly"
+    assert {c.id: c.verdict for c in beta.scale_claims(p, one_side, 85.0)}["peak_at_beta_0.8"] == "partly"
     no_zero = _scores({0.6: 40.0, 0.8: 1.0, 1.0: 40.0}, "beta")
-    assert {c.id: c.verdict for c in beta.claims(p, no_zero, 85.0)}["beta0_much_lower"] == "not run"
+    assert {c.id: c.verdict for c in beta.scale_claims(p, no_zero, 85.0)}["beta0_much_lower"] == "not run"
 
 
 def test_iteration_claim_follows_its_rule():
     p = it.resolve("cpu")
     rising = _scores({40: 60.0, 50: 50.0, 100: 30.0, 150: 1.0}, "steps")
-    (claim,) = it.claims(p, rising, 85.0)
+    (claim,) = it.scale_claims(p, rising, 85.0)
     assert claim.verdict == "holds" and "tau(150) - tau(50)" in claim.measured
     falling = _scores({40: 1.0, 50: 5.0, 100: 30.0, 150: 50.0}, "steps")
-    (claim,) = it.claims(p, falling, 85.0)
+    (claim,) = it.scale_claims(p, falling, 85.0)
     assert claim.verdict == "differs" and claim.hi < 0 and "after 40 steps" in claim.reason
     short = _scores({2: 10.0, 4: 5.0, 8: 1.0}, "steps")
-    assert it.claims(it.resolve("smoke"), short, 20.0)[0].verdict == "not run"
+    assert it.scale_claims(it.resolve("smoke"), short, 20.0)[0].verdict == "not run"
+
+
+def test_paper_size_scale_renders_what_is_stored(shared_data, tmp_path, monkeypatch):
+    """The paper-size scale is a Profile of its own (C=16, N=5 in cpu); read-only, a partial run
+    keeps only architectures stored for every (beta, seed), says how much is stored, and its
+    claims are "not run" below MIN_ARCHS; a full (smoke) run gives both scales' claims."""
+    big = _rmi.paper_size(beta.resolve("cpu"))
+    assert (big["archs"], big["seeds"], _rmi.rmi_settings(big)["C"], _rmi.rmi_settings(big)["N"]) == (30, [0, 1], 16, 5)
+    assert _rmi.rmi_settings(big)["steps"] == 150 and _rmi.paper_size(beta.resolve("paper")) is None
+    p = beta.resolve("smoke", root=tmp_path).replace(betas=[0.0, 0.8])
+    runs = beta.sweeps(p, progress=False)
+    assert [_rmi.scale_label(q) for q, _ in runs.values()] == list(runs) and len(runs) == 2
+    ids = [c.id for c in beta.claims(runs, 80.0)]
+    assert ids == ["peak_at_beta_0.8", "beta0_much_lower", "peak_at_beta_0.8_paper_size", "beta0_much_lower_paper_size"]
+    # drop one stored item of the paper-size scale: read-only, that architecture is left out everywhere
+    q, full = list(runs.values())[1]
+    store = rmi.rmi_store(_rmi.rmi_settings(q, beta=0.8), 0, root=tmp_path)
+    victim = _rmi.stratified_sample(q["archs"])[2]
+    store._path(victim).unlink()
+    monkeypatch.setenv("NASBOOK_RESULTS_ONLY", "1")
+    partial = beta.beta_sweep(q, progress=False)
+    assert partial["index"].nunique() == q["archs"] - 1 and partial.attrs == {"planned": 10, "stored": 9}
+    assert "9 of 10 planned evaluations stored" in _rmi.progress_text(partial)
+    few = beta.scale_claims(q, partial[partial["index"].isin(partial["index"].unique()[:3])], 80.0, "_paper_size")
+    assert [c.verdict for c in few] == ["not run", "not run"]
+
+
+def test_complete_keeps_whole_architectures_and_drops_a_running_seed():
+    rows = [{"index": i, "beta": b, "seed": s, "score": 1.0}
+            for s, archs in ((0, range(6)), (1, range(2))) for i in archs for b in (0.0, 0.8)]
+    rows = [r for r in rows if not (r["index"] == 5 and r["beta"] == 0.8)]  # arch 5 misses a beta
+    kept = _rmi.complete(pd.DataFrame(rows), ["beta"], planned=24)
+    assert sorted(kept["index"].unique()) == [0, 1, 2, 3, 4] and list(kept["seed"].unique()) == [0]
+    assert kept.attrs == {"planned": 24, "stored": len(rows)}
+    both = _rmi.complete(pd.DataFrame([r for r in rows if r["index"] < 2]), ["beta"], planned=8)
+    assert sorted(both["seed"].unique()) == [0, 1] and len(both) == 8
 
 
 def test_teacher_claims_follow_their_rule():

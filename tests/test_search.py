@@ -144,7 +144,7 @@ def test_rmi_signal_searches_keep_rmi_scores_in_the_profile_store(shared_data, t
     assert calls and all(root == tmp_path / "smoke" == p.root for root, _ in calls)
     assert all(s == rmi.SIGNAL_PROFILES["smoke"] for _, s in calls)
     (cfg,) = [json.loads(f.read_text()) for f in (tmp_path / "smoke" / "search").glob("*/config.json")]
-    assert cfg["rmi_settings"] == rmi.SIGNAL_PROFILES["smoke"] and "rmi_profile" not in cfg
+    assert cfg["rmi_settings"] == {**rmi.SIGNAL_PROFILES["smoke"], **rmi.REPRESENTATION} and "rmi_profile" not in cfg
     with pytest.raises(ValueError, match="rmi_settings"):
         ex.searches(p, "random", "rmi", "cifar10", 5, [0], progress=False)
 

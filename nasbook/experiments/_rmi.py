@@ -24,6 +24,7 @@ from ..data import nb201 as bench
 from ..profiles import Profile
 from ..spaces import nb201
 from ..stats import kendall
+from ..store import results_only
 
 # The candidate settings the profile tables of 01-03 are built from. They are part of every
 # stored configuration (results/<profile>/rmi_scores, rmi_teachers): changing a value here
@@ -70,9 +71,89 @@ def n_test_images(spec: dict) -> int:
     return int(teachers.check(spec)["test_limit"] or CIFAR10_TEST_IMAGES)
 
 
+def paper_size(p: Profile) -> Profile | None:
+    """The profile's second scale, candidates of the paper's size (p["paper_size"]: archs, seeds
+    and RMI settings replacing the profile's), as a Profile of its own; None where the profile
+    has none (the paper profile is at that size already). Its runs take hours on a CPU, so a
+    read-only render (--from-results) shows what is stored so far (`evaluate`)."""
+    extra = p["paper_size"]
+    return None if not extra else p.replace(**extra, paper_size=None, partial=True)
+
+
+def scale_label(p: Profile) -> str:
+    s = rmi_settings(p)
+    return f"C={s['C']}, N={s['N']}, {s['steps']} steps"
+
+
+def evaluate(p: Profile, archs, settings: dict, seed: int, progress: bool = True) -> list[dict | None]:
+    """`rmi.evaluate` under the profile's root; for a partial scale (`paper_size`) rendered
+    read-only, only what is stored (None for the rest)."""
+    stored_only = bool(p.settings.get("partial")) and results_only()
+    return rmi.evaluate(archs, settings, seed, root=p.root, progress=progress, stored_only=stored_only)
+
+
+def complete(frame: pd.DataFrame, within: list[str], planned: int) -> pd.DataFrame:
+    """The rows a tau can pair: per seed the architectures stored for every combination of
+    `within` (e.g. every beta), the first seed's set as reference, and only the seeds that
+    have all of its architectures (a seed still running is left out whole rather than
+    shrinking the first). frame.attrs: "planned" evaluations and "stored" rows given."""
+    keep = []
+    reference = None
+    for seed, rows in frame.groupby("seed", sort=True):
+        combos = rows.groupby(within).ngroups if within else 1
+        per_arch = rows.groupby("index").apply(lambda g: len(g[within].drop_duplicates()) if within else 1,
+                                               include_groups=False)
+        archs = set(per_arch.index[per_arch == combos])
+        if reference is None:
+            reference = archs
+        if reference <= archs:
+            keep.append(rows[rows["index"].isin(reference)])
+    out = pd.concat(keep, ignore_index=True) if keep else frame.iloc[:0].copy()
+    out.attrs.update(planned=int(planned), stored=int(len(frame)))
+    return out
+
+
+def progress_text(frame: pd.DataFrame) -> str:
+    """'' when complete, else how much of a partial scale is stored."""
+    planned, stored = frame.attrs.get("planned"), frame.attrs.get("stored")
+    if planned is None or stored == planned:
+        return ""
+    return f"run in progress: {stored} of {planned} planned evaluations stored, {frame['index'].nunique()} complete architectures used"
+
+
+def sweeps(p: Profile, sweep, seed: int = 0, progress: bool = True) -> dict[str, tuple[Profile, pd.DataFrame]]:
+    """{scale label: (profile, sweep(profile, seed, progress))} for the profile's own scale and,
+    where it has one, its paper-size scale (`paper_size`)."""
+    out = {scale_label(p): (p, sweep(p, seed, progress))}
+    big = paper_size(p)
+    if big is not None:
+        out[scale_label(big)] = (big, sweep(big, seed, progress))
+    return out
+
+
+MIN_ARCHS = 5  # fewer complete architectures than this: a partial scale is not summarised
+
+
+def summaries(runs: dict, summarize) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per_seed, summary) of every scale of `sweeps`, stacked with a leading "scale" column;
+    `summarize(profile, frame) -> (per_seed, summary)`. A partial scale with fewer than
+    MIN_ARCHS complete architectures is left out."""
+    per, summ = [], []
+    for label, (p, frame) in runs.items():
+        if frame["index"].nunique() < MIN_ARCHS:
+            continue
+        a, b = summarize(p, frame)
+        per.append(a.assign(scale=label)[["scale", *a.columns]])
+        summ.append(b.assign(scale=label)[["scale", *b.columns]])
+    return pd.concat(per, ignore_index=True), pd.concat(summ, ignore_index=True)
+
+
 def score_frame(archs, results, seed, **extra) -> pd.DataFrame:
-    """One row per architecture of one `rmi.evaluate` call: index, test_acc (200 ep),
-    test_acc_12, score (NaN -> inf), rmi, ce, seconds, seed and the `extra` columns."""
+    """One row per stored architecture of one `evaluate` call (None results left out): index,
+    test_acc (200 ep), test_acc_12, score (NaN -> inf), rmi, ce, seconds, seed and the `extra`
+    columns."""
+    kept = [(a, r) for a, r in zip(archs, results) if r is not None]
+    archs, results = [a for a, _ in kept], [r for _, r in kept]
     acc = bench.column(bench.test_col(ACC))
     acc12 = bench.column("cifar10_test_12")
     idx = [nb201.index_of(a) for a in archs]

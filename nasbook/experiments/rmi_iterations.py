@@ -24,17 +24,22 @@ from ._rmi import (ACC, BOOT, CPU, CPU_FINETUNED, PAPER_FINETUNED, SMOKE, SMOKE_
 NOTEBOOK = "03_rmi_iterations"
 
 PROFILES = {
-    "smoke": {"archs": 6, "seeds": [0, 1], "rmi": {**SMOKE, "teacher": SMOKE_TEACHER}},
-    # 60 archs x 3 seeds = 180 runs of 200 steps; tau at every 10th step comes from the same runs
-    "cpu": {"archs": 60, "seeds": [0, 1, 2], "rmi": {**CPU, "steps": 200, "teacher": CPU_FINETUNED}},
-    "paper": {"archs": 100, "seeds": [0, 1, 2], "rmi": {"steps": 200, "teacher": PAPER_FINETUNED}},
+    "smoke": {"archs": 6, "seeds": [0, 1], "rmi": {**SMOKE, "teacher": SMOKE_TEACHER},
+              "paper_size": {"archs": 5, "seeds": [0], "rmi": {**SMOKE, "N": 2, "teacher": SMOKE_TEACHER}}},
+    # 60 archs x 3 seeds = 180 runs of 200 steps; tau at every 10th step comes from the same runs;
+    # then the paper's candidate (C=16, N=5, batch 32, gamma 16), 200 steps recorded every 10,
+    # for notebook 01's 30 paper-size archs x 2 seeds = 60 runs (about 35 s each in channels_last)
+    "cpu": {"archs": 60, "seeds": [0, 1, 2], "rmi": {**CPU, "steps": 200, "teacher": CPU_FINETUNED},
+            "paper_size": {"archs": 30, "seeds": [0, 1], "rmi": {"steps": 200, "teacher": CPU_FINETUNED}}},
+    "paper": {"archs": 100, "seeds": [0, 1, 2], "rmi": {"steps": 200, "teacher": PAPER_FINETUNED},
+              "paper_size": None},
 }
 PAPER_STEPS = 150       # the paper's choice (Sec. 4.2)
 RISE_FROM = (50, 100)   # earlier step counts tau(150) is compared with (one and two thirds of 150)
 SOURCE = "RMI-NAS (Zheng et al., CVPR 2022) Sec. 4.2, Fig. 3c"
 
 __all__ = ["NOTEBOOK", "PROFILES", "PAPER_STEPS", "RISE_FROM", "start", "resolve", "rmi_settings",
-           "teacher_accuracy", "iteration_sweep", "tau_summary", "figure", "claims"]
+           "teacher_accuracy", "iteration_sweep", "sweeps", "tau_summary", "summaries", "figure", "claims"]
 
 
 def start(namespace: dict):
@@ -53,13 +58,29 @@ def iteration_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.Data
     acc = bench.column(bench.test_col(ACC))
     rows = []
     for s in [seed + k for k in p["seeds"]]:
-        results = rmi.evaluate(archs, rmi_settings(p), s, root=p.root, progress=progress)
+        results = _rmi.evaluate(p, archs, rmi_settings(p), s, progress)
         for arch, r in zip(archs, results):
+            if r is None:  # not stored yet (a partial scale rendered read-only)
+                continue
             i = nb201.index_of(arch)
             for step, loss in zip(r["curve_steps"], r["curve"]):
                 rows.append({"index": i, "test_acc": acc[i], "steps": step, "seed": s,
                              "score": np.inf if loss != loss else loss})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["index", "test_acc", "steps", "seed", "score"])
+    steps = len(rmi.record_steps(rmi_settings(p)))
+    frame = _rmi.complete(frame, [], planned=len(archs) * len(p["seeds"]))
+    frame.attrs["stored"] //= steps  # evaluations, not rows
+    return frame
+
+
+def sweeps(p: Profile, seed: int = 0, progress: bool = True) -> dict[str, tuple[Profile, pd.DataFrame]]:
+    """`iteration_sweep` at the profile's scale and at its paper-size scale: {label: (profile, curves)}."""
+    return _rmi.sweeps(p, iteration_sweep, seed, progress)
+
+
+def summaries(runs: dict, teacher_acc: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`tau_summary` of every scale of `sweeps`, stacked with a "scale" column."""
+    return _rmi.summaries(runs, lambda p, curves: tau_summary(curves, teacher_acc))
 
 
 def tau_summary(curves: pd.DataFrame, teacher_acc: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -75,12 +96,14 @@ def tau_summary(curves: pd.DataFrame, teacher_acc: float) -> tuple[pd.DataFrame,
 
 
 def figure(summary: pd.DataFrame, profile: str):
-    """tau against steps: mean ± std over seeds, the bootstrap band, the paper's 150."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.errorbar(summary["steps"], summary["tau_mean"], yerr=summary["tau_std"].fillna(0), marker="o", capsize=3,
-                label=f"measured ({profile}; mean ± std over {summary['seeds'].max()} seeds)")
-    ax.fill_between(summary["steps"], summary["tau_lo"], summary["tau_hi"], alpha=0.15, color="C0",
-                    label="95% bootstrap interval (architectures and seeds)")
+    """tau against steps per scale: mean ± std over seeds, the bootstrap band, the paper's 150."""
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, (label, rows) in enumerate(summary.groupby("scale", sort=False)):
+        ax.errorbar(rows["steps"], rows["tau_mean"], yerr=rows["tau_std"].fillna(0), marker="o", capsize=3,
+                    color=f"C{k}", label=f"{label} ({profile}; mean ± std over {rows['seeds'].max()} seeds, "
+                                         f"{rows['archs'].max()} archs)")
+        ax.fill_between(rows["steps"], rows["tau_lo"], rows["tau_hi"], alpha=0.15, color=f"C{k}",
+                        label="95% bootstrap interval (architectures and seeds)" if k == 0 else None)
     ax.axvline(PAPER_STEPS, color="C3", ls="--", lw=1, label="paper: 150 steps chosen")
     ax.set(xlabel="optimisation steps on the one batch", ylabel="Kendall tau (score vs test acc.)",
            title="Fig. 3c: tau vs optimisation steps")
@@ -97,8 +120,14 @@ def _diff(curves: pd.DataFrame, a: int, b: int) -> tuple[float, float, float]:
     return bootstrap_tau_diff(curves[curves["steps"].isin([a, b])], "steps", a, b, **BOOT)
 
 
-def claims(p: Profile, curves: pd.DataFrame, teacher_acc: float) -> list[Claim]:
-    """"tau rises with the number of steps up to 150" (Sec. 4.2, Fig. 3c).
+def claims(runs: dict, teacher_acc: float) -> list[Claim]:
+    """`scale_claims` at every scale of `sweeps`; the paper-size scale's id ends in "_paper_size"."""
+    return [c for k, (p, curves) in enumerate(runs.values())
+            for c in scale_claims(p, curves, teacher_acc, suffix="_paper_size" if k else "")]
+
+
+def scale_claims(p: Profile, curves: pd.DataFrame, teacher_acc: float, suffix: str = "") -> list[Claim]:
+    """"tau rises with the number of steps up to 150" (Sec. 4.2, Fig. 3c), at one scale.
 
     Rule, with d(s) = tau(150) - tau(s) and its paired bootstrap interval: differs if the
     interval of d(s*) lies entirely below 0, s* being the recorded step count below 150 with the
@@ -107,14 +136,18 @@ def claims(p: Profile, curves: pd.DataFrame, teacher_acc: float) -> list[Claim]:
     inconclusive if none does. Not run when the profile trains fewer than 150 steps. s* is picked
     from the data, so its interval is optimistic; d(50) and d(100) are fixed in advance.
     """
-    steps = sorted(int(s) for s in curves["steps"].unique())
-    base = dict(id="tau_rises_to_150_steps", claim="Kendall tau of the RMI score rises with the number of "
-                                                   "optimisation steps up to 150", source=SOURCE,
+    base = dict(id="tau_rises_to_150_steps" + suffix, claim="Kendall tau of the RMI score rises with the number "
+                                                            "of optimisation steps up to 150", source=SOURCE,
                 paper="tau positively correlated with the steps; 150 chosen as the trade-off")
     seeds = curves["seed"].nunique()
-    scale = _rmi.scale(p, teacher_acc, seeds=seeds,
-                       steps=f"up to {max(steps)} steps (tau every {rmi_settings(p)['record_every']} steps of "
-                             f"the same runs)")
+    progress = _rmi.progress_text(curves)
+    scale = _rmi.scale(p, teacher_acc, steps=f"up to {rmi_settings(p)['steps']} steps (tau every "
+                                            f"{rmi_settings(p)['record_every']} steps of the same runs)")
+    scale += f" ({progress})" if progress else ""
+    if curves["index"].nunique() < _rmi.MIN_ARCHS:
+        return [Claim(**base, measured="not measured yet", verdict="not run", scale=scale,
+                      reason=progress or "no architecture scored")]
+    steps = sorted(int(s) for s in curves["steps"].unique())
     earlier = [s for s in steps if s < PAPER_STEPS]
     if PAPER_STEPS not in steps or not earlier:
         return [Claim(**base, measured="not measured", verdict="not run", scale=scale,

@@ -22,20 +22,25 @@ from ._rmi import (BOOT, CPU, CPU_FINETUNED, PAPER_FINETUNED, SMOKE, SMOKE_TEACH
 NOTEBOOK = "01_rmi_kendall_tau_vs_beta"
 
 PROFILES = {
-    "smoke": {"archs": 6, "seeds": [0, 1], "betas": [0.0, 0.8, 1.0], "rmi": {**SMOKE, "teacher": SMOKE_TEACHER}},
-    # 25 archs x 6 betas x 3 seeds = 450 evaluations of a C=8, N=1 candidate, 100 steps
+    "smoke": {"archs": 6, "seeds": [0, 1], "betas": [0.0, 0.8, 1.0], "rmi": {**SMOKE, "teacher": SMOKE_TEACHER},
+              "paper_size": {"archs": 5, "seeds": [0], "rmi": {**SMOKE, "N": 2, "teacher": SMOKE_TEACHER}}},
+    # 25 archs x 6 betas x 3 seeds = 450 evaluations of a C=8, N=1 candidate, 100 steps (about
+    # 3 s each on 2 cores); then the paper's candidate (C=16, N=5, 150 steps, batch 32, gamma 16)
+    # for 30 archs x 6 betas x 2 seeds = 360 evaluations (about 25 s each in channels_last)
     "cpu": {"archs": 25, "seeds": [0, 1, 2], "betas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-            "rmi": {**CPU, "steps": 100, "teacher": CPU_FINETUNED}},
+            "rmi": {**CPU, "steps": 100, "teacher": CPU_FINETUNED},
+            "paper_size": {"archs": 30, "seeds": [0, 1], "rmi": {"steps": 150, "teacher": CPU_FINETUNED}}},
     "paper": {"archs": 100, "seeds": [0, 1, 2], "betas": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-              "rmi": {"teacher": PAPER_FINETUNED}},
+              "rmi": {"teacher": PAPER_FINETUNED}, "paper_size": None},
 }
 # The paper's text (Sec. 4.2) gives two points of Fig. 3a; the figure itself is not in the
 # text extraction, so no other values are shown.
 PAPER = {"peak_beta": 0.8, "tau_at_beta0": 0.25}
 SOURCE = "RMI-NAS (Zheng et al., CVPR 2022) Sec. 4.2, Fig. 3a"
+BLOCK = 5  # architectures per block of a sweep (see beta_sweep)
 
 __all__ = ["NOTEBOOK", "PROFILES", "PAPER", "start", "resolve", "rmi_settings", "teacher_accuracy",
-           "beta_sweep", "tau_summary", "figure", "claims"]
+           "beta_sweep", "sweeps", "tau_summary", "summaries", "figure", "claims"]
 
 
 def start(namespace: dict):
@@ -53,10 +58,25 @@ def beta_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFrame
     archs = stratified_sample(p["archs"])
     frames = []
     for s in [seed + k for k in p["seeds"]]:
-        for beta in p["betas"]:
-            results = rmi.evaluate(archs, rmi_settings(p, beta=float(beta)), s, root=p.root, progress=progress)
-            frames.append(_rmi.score_frame(archs, results, s, beta=float(beta)))
-    return pd.concat(frames, ignore_index=True)
+        # blocks of about BLOCK architectures (every k-th of the accuracy-sorted sample, so each
+        # block spans the accuracy range) through every beta: a long run that is stopped leaves
+        # whole architectures (all betas of a seed) behind, which a partial render can use
+        for block in [archs[i::len(archs) // BLOCK or 1] for i in range(len(archs) // BLOCK or 1)]:
+            for beta in p["betas"]:
+                results = _rmi.evaluate(p, block, rmi_settings(p, beta=float(beta)), s, progress)
+                frames.append(_rmi.score_frame(block, results, s, beta=float(beta)))
+    return _rmi.complete(pd.concat(frames, ignore_index=True), ["beta"],
+                         planned=len(archs) * len(p["seeds"]) * len(p["betas"]))
+
+
+def sweeps(p: Profile, seed: int = 0, progress: bool = True) -> dict[str, tuple[Profile, pd.DataFrame]]:
+    """`beta_sweep` at the profile's scale and at its paper-size scale: {label: (profile, scores)}."""
+    return _rmi.sweeps(p, beta_sweep, seed, progress)
+
+
+def summaries(runs: dict, teacher_acc: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`tau_summary` of every scale of `sweeps`, stacked with a "scale" column."""
+    return _rmi.summaries(runs, lambda p, scores: tau_summary(p, scores, teacher_acc))
 
 
 def tau_summary(p: Profile, scores: pd.DataFrame, teacher_acc: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -79,28 +99,33 @@ def tau_summary(p: Profile, scores: pd.DataFrame, teacher_acc: float) -> tuple[p
     return per_seed, summary
 
 
-def figure(summary: pd.DataFrame, scores: pd.DataFrame, profile: str):
-    """Left: tau vs beta (mean ± std over seeds; top half dashed) with the paper's two points.
-    Right: the scores of the first seed against test accuracy for beta 0, the best and the largest."""
+def figure(summary: pd.DataFrame, runs: dict, profile: str):
+    """Left: tau vs beta per scale (mean ± std over seeds; top half dashed) with the paper's two
+    points. Right: the scores of the first seed of the largest scale summarised against test
+    accuracy for beta 0, the best and the largest."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
-    ax.errorbar(summary["beta"], summary["tau_mean"], yerr=summary["tau_std"].fillna(0), marker="o",
-                capsize=4, label=f"measured ({profile}; mean ± std over {summary['seeds'].max()} seeds)")
-    ax.plot(summary["beta"], summary["tau_top_half"], ls="--", marker=".", color="C0", alpha=0.6,
-            label="measured, top half of the architectures")
+    for k, (label, rows) in enumerate(summary.groupby("scale", sort=False)):
+        ax.errorbar(rows["beta"] + 0.01 * k, rows["tau_mean"], yerr=rows["tau_std"].fillna(0), marker="o",
+                    capsize=4, color=f"C{k}",
+                    label=f"{label} ({profile}; mean ± std over {rows['seeds'].max()} seeds, {rows['archs'].max()} archs)")
+        ax.plot(rows["beta"] + 0.01 * k, rows["tau_top_half"], ls="--", marker=".", color=f"C{k}", alpha=0.6,
+                label=f"{label}, top half of the architectures")
     ax.plot([0.0], [PAPER["tau_at_beta0"]], "s", color="C3", label="paper text: tau ≈ 0.25 at beta = 0")
     ax.axvline(PAPER["peak_beta"], color="C3", ls="--", lw=1, label="paper: peak at beta = 0.8")
     ax.set(xlabel="beta (weight of the RMI loss)", ylabel="Kendall tau (score vs test acc.)",
            title="Fig. 3a: tau vs beta")
     ax.legend(fontsize=8)
     ax = axes[1]
+    label = summary["scale"].iloc[-1]
+    summary, scores = summary[summary["scale"] == label], runs[label][1]
     best_beta = summary.loc[summary["tau_mean"].idxmax(), "beta"]
     for beta in sorted({0.0, best_beta, max(summary["beta"])} & set(summary["beta"])):
         d = scores[(scores["beta"] == beta) & (scores["seed"] == scores["seed"].min())]
         finite = np.isfinite(d["score"])
         ax.scatter(d["test_acc"][finite], d["score"][finite], s=12, label=f"beta={beta}")
     ax.set(xlabel="NB201 CIFAR-10 test accuracy (200 ep)", ylabel="score (mixed loss, lower = better)",
-           title="scores of one seed", yscale="log")
+           title=f"scores of one seed, {label}", yscale="log")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -114,8 +139,17 @@ def _diff(scores: pd.DataFrame, a: float, b: float) -> tuple[float, float, float
     return bootstrap_tau_diff(scores[scores["beta"].isin([a, b])], "beta", a, b, **BOOT)
 
 
-def claims(p: Profile, scores: pd.DataFrame, teacher_acc: float) -> list[Claim]:
-    """The two statements of Sec. 4.2 about Fig. 3a, from the stored scores.
+def claims(runs: dict, teacher_acc: float) -> list[Claim]:
+    """The claims of `scale_claims` at every scale of `sweeps`; the paper-size scale's ids end
+    in "_paper_size"."""
+    out = []
+    for k, (p, scores) in enumerate(runs.values()):
+        out += scale_claims(p, scores, teacher_acc, suffix="_paper_size" if k else "")
+    return out
+
+
+def scale_claims(p: Profile, scores: pd.DataFrame, teacher_acc: float, suffix: str = "") -> list[Claim]:
+    """The two statements of Sec. 4.2 about Fig. 3a, from the stored scores of one scale.
 
     peak_at_0.8 -- with d(b) = tau(0.8) - tau(b) for the nearest tested beta on each side of
     0.8 (0.6 and 1.0 in the cpu and paper profiles), each with its paired bootstrap interval:
@@ -128,16 +162,25 @@ def claims(p: Profile, scores: pd.DataFrame, teacher_acc: float) -> list[Claim]:
     0.25 lies inside the interval of tau(0).
     """
     peak, b0 = PAPER["peak_beta"], 0.0
-    betas = sorted(float(b) for b in scores["beta"].unique())
     n_archs, n_seeds = scores["index"].nunique(), scores["seed"].nunique()
+    progress = _rmi.progress_text(scores)
+    scale = _rmi.scale(p, teacher_acc, beta=f"swept over {', '.join(f'{b:g}' for b in p['betas'])}")
+    scale += f" ({progress})" if progress else ""
+    if n_archs < _rmi.MIN_ARCHS:
+        return [Claim(id=cid + suffix, claim=text, source=SOURCE, paper=paper, measured="not measured yet",
+                      verdict="not run", scale=scale, reason=progress or "no architecture scored")
+                for cid, text, paper in (("peak_at_beta_0.8", "Kendall tau of the RMI score peaks at beta = 0.8",
+                                          "peak at beta = 0.8 (beta = 1 marginally worse)"),
+                                         ("beta0_much_lower", "beta = 0 (cross-entropy alone) gives tau of about "
+                                          "0.25, much lower than at the peak", f"tau ≈ {PAPER['tau_at_beta0']} at beta = 0"))]
+    betas = sorted(float(b) for b in scores["beta"].unique())
     n = sample_size(n_archs, n_seeds)
-    scale = _rmi.scale(p, teacher_acc, beta=f"swept over {', '.join(f'{b:g}' for b in betas)}")
     # the interval of tau at 0.8 and 0 (the same draws as with all betas, fewer taus computed)
     boot = bootstrap_tau(scores[scores["beta"].isin([peak, b0])], "beta", **BOOT).set_index("beta")
     out = []
 
     # (a) the peak
-    base = dict(id="peak_at_beta_0.8", claim="Kendall tau of the RMI score peaks at beta = 0.8", source=SOURCE,
+    base = dict(id="peak_at_beta_0.8" + suffix, claim="Kendall tau of the RMI score peaks at beta = 0.8", source=SOURCE,
                 paper="peak at beta = 0.8 (beta = 1 marginally worse)", scale=scale)
     neighbours = [x for x in betas if x < peak][-1:] + [x for x in betas if x > peak][:1]
     if peak not in betas or not neighbours:
@@ -175,7 +218,7 @@ def claims(p: Profile, scores: pd.DataFrame, teacher_acc: float) -> list[Claim]:
                                 f"is above 0; value = the difference with the lowest bound (b = {low_b:g})"))
 
     # (b) beta = 0
-    base = dict(id="beta0_much_lower", claim="beta = 0 (cross-entropy alone) gives tau of about 0.25, much lower "
+    base = dict(id="beta0_much_lower" + suffix, claim="beta = 0 (cross-entropy alone) gives tau of about 0.25, much lower "
                                              "than at the peak", source=SOURCE,
                 paper=f"tau ≈ {PAPER['tau_at_beta0']} at beta = 0", scale=scale)
     if b0 not in betas or peak not in betas:

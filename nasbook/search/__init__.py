@@ -8,7 +8,7 @@ Methods driven by a search signal (signals.py): "random", "rea", "reinforce", "r
 "gpnas" (and "gpnas_rdm", GP-NAS with random sampling). Signals: "benchmark" (the 12-epoch
 validation accuracy of `dataset`, the NATS-Bench protocol) and "rmi" (the RMI loss of
 RMI-NAS, CIFAR-10 teacher). Extra keyword options go to the method (e.g. ``n_collect`` for
-"rminas", ``sampler`` for "gpnas") or, prefixed ``rmi_``, to the RMI signal
+"rminas", ``answer`` = "best_queried" / "argmax" for "gpnas") or, prefixed ``rmi_``, to the RMI signal
 (``rmi_settings``: None = the paper's or a dict, e.g. ``nasbook.rmi.SIGNAL_PROFILES["cpu"]``;
 ``rmi_seed``; ``rmi_root``). "rank_nosh" (``nasbook.search.rank_nosh``) is forwarded.
 Weight-sharing methods ("darts", "gdas", "darts_pt", "drnas", "vimnas") train a supernet
@@ -32,9 +32,24 @@ SIGNAL_METHODS = {
     "gpnas": ("gpnas", {"sampler": "mi"}),
     "gpnas_rdm": ("gpnas", {"sampler": "random"}),
 }
+# An implementation change that changes a method's results bumps its revision here; stores
+# key their searches by it (nasbook.search.revision), so nothing stored earlier is reused.
+REVISIONS = {
+    "rea": "nats-mutation",   # 2026-11: node, then incoming edge (was: a uniform edge)
+    # 2026-11: AEA alternated to convergence, priors on w and sigma, a noise term; the answer
+    # is the best measured architecture (answer="best_queried"), not the argmax of the prediction
+    "gpnas": "aea-2",
+    "gpnas_rdm": "aea-2",
+}
 SUPERNET_METHODS = ("darts", "gdas", "darts_pt", "drnas", "vimnas")
 OTHER_METHODS = ("rank_nosh",)
 METHODS = tuple(SIGNAL_METHODS) + SUPERNET_METHODS + OTHER_METHODS
+
+
+def revision(method: str) -> dict:
+    """{"revision": ...} for a method whose implementation changed since its first stored
+    results, else {} (so the keys of unchanged methods stay as they were)."""
+    return {"revision": REVISIONS[method]} if method in REVISIONS else {}
 
 
 def run(method: str, *, signal: str = "benchmark", budget: int | None = None, seed: int = 0,
@@ -66,4 +81,4 @@ def run(method: str, *, signal: str = "benchmark", budget: int | None = None, se
     return report(method, sig, seed, index, time.perf_counter() - t0, trace)
 
 
-__all__ = ["run", "METHODS", "SIGNAL_METHODS", "SearchResult", "Signal", "BudgetExhausted", "make_signal"]
+__all__ = ["run", "revision", "REVISIONS", "METHODS", "SIGNAL_METHODS", "SearchResult", "Signal", "BudgetExhausted", "make_signal"]

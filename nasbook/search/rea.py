@@ -1,7 +1,8 @@
 """Regularized evolution (REA, Real et al. 2019), as NATS-Bench ``regularized_ea.py``.
 
 Population 10 of random architectures; each cycle draws a tournament of 3 members with
-replacement, mutates the best one on one edge (a different op on a uniformly chosen edge),
+replacement, mutates the best one on one edge (NATS-Bench's mutation: a node uniformly, then one of its
+incoming edges uniformly, then a different op; see `nb201.mutate`),
 adds the child and removes the oldest member (aging). The answer is the best architecture
 in the whole history. The budget counts unique architectures: a child already seen is
 answered from the cache for free, as in NATS-Bench it would only cost simulated time.

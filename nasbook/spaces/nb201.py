@@ -183,12 +183,21 @@ def sample(rng: np.random.Generator) -> str:
     return to_str(rng.integers(0, NUM_OPS, size=NUM_EDGES))
 
 
+EDGE_OF = {edge: e for e, edge in enumerate(EDGES)}  # (to, from) -> position in EDGES order
+MUTATION_EDGE_PROBS = tuple(1 / 3 / to for to, _ in EDGES)  # node 1/3, then 1/(its in-degree)
+
+
 def mutate(arch: Arch, rng: np.random.Generator) -> str:
-    """Change the op of one uniformly chosen edge to a different op."""
+    """NATS-Bench's topology mutation (AutoDL-Projects exps/NATS-algos/regularized_ea.py,
+    `mutate_topology_func`): a node uniformly among nodes 1-3, then one of its incoming edges
+    uniformly, then a different op uniformly. Edge probabilities in EDGES order:
+    1/3, 1/6, 1/6, 1/9, 1/9, 1/9 (see `MUTATION_EDGE_PROBS`)."""
     ops = list(ops_of(arch))
-    edge = int(rng.integers(NUM_EDGES))
+    node = int(rng.integers(1, 4))                   # to-node 1, 2 or 3
+    edge = EDGE_OF[node, int(rng.integers(node))]  # its incoming edge from node 0..node-1
     ops[edge] = int((ops[edge] + rng.integers(1, NUM_OPS)) % NUM_OPS)
     return to_str(ops)
+
 
 
 def build_network(arch: Arch, C: int = 16, N: int = 5, num_classes: int = 10):

@@ -141,7 +141,11 @@ class Head(nn.Module):
         self.classifier = nn.Linear(C, num_classes)
 
     def forward(self, x):
-        return self.classifier(self.lastact(x).mean((2, 3)))
+        return self.pool(self.lastact(x))
+
+    def pool(self, x):
+        """Global average pool and Linear, on the output of `lastact`."""
+        return self.classifier(x.mean((2, 3)))
 
 
 class TinyNetwork(nn.Module):
@@ -162,6 +166,9 @@ class TinyNetwork(nn.Module):
         self.head = Head(4 * C, num_classes)
 
     def forward(self, x, return_stages: bool = False):
+        """Logits; with return_stages also [stage 1, stage 2, stage 3]: the outputs of the first
+        two cell stages and the third stage after the head's BN + ReLU (`lastact`), as the
+        RMI-NAS code compares them (XNAS NASBench201 `forward_with_features`)."""
         x = self.stem(x)
         stages = []
         for s, stage in enumerate(self.stages):
@@ -169,8 +176,10 @@ class TinyNetwork(nn.Module):
                 x = self.reductions[s - 1](x)
             x = stage(x)
             stages.append(x)
-        logits = self.head(x)
-        return (logits, stages) if return_stages else logits
+        if not return_stages:
+            return self.head(x)
+        stages[2] = self.head.lastact(x)
+        return self.head.pool(stages[2]), stages
 
 
 def build_network(arch: Arch, C: int = 16, N: int = 5, num_classes: int = 10) -> TinyNetwork:
