@@ -100,9 +100,8 @@ def complete(frame: pd.DataFrame, within: list[str], planned: int) -> pd.DataFra
     keep = []
     reference = None
     for seed, rows in frame.groupby("seed", sort=True):
-        combos = rows.groupby(within).ngroups if within else 1
-        per_arch = rows.groupby("index").apply(lambda g: len(g[within].drop_duplicates()) if within else 1,
-                                               include_groups=False)
+        combos = len(rows[within].drop_duplicates()) if within else 1
+        per_arch = rows.drop_duplicates(["index", *within]).groupby("index").size()
         archs = set(per_arch.index[per_arch == combos])
         if reference is None:
             reference = archs
