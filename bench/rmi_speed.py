@@ -1,21 +1,26 @@
 """RMI evaluation speed at the paper's settings, side by side in one process: the official
 NB201 network (xautodl's TinyNetwork, stages taken with forward hooks as XNAS does) trained
-one architecture at a time, nasbook's network in the same loop (contiguous memory), and
-nasbook's default (channels_last). Same batch, same loss (beta * RMI + (1 - beta) * CE), same
-SGD, fp32. Repetitions are interleaved (A B C A B C ...) so that a busy machine slows all three
-alike; the ratios are what to read.
+one architecture at a time, nasbook's network in the same loop (contiguous memory and
+channels_last), and nasbook's batched engine (K candidates in one StackedNB201, see
+nasbook.spaces.nb201_stacked). Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
+fp32, on the device of nasbook.config.device() (CPU here, CUDA on a GPU machine). Repetitions
+are interleaved (A B C D A B C D ...) so that a busy machine slows every way alike; the ratios
+are what to read.
 
     pip install --no-deps --target .bench-deps xautodl      # the official network, for this bench only
     NASBOOK_DATA=../shared/data .venv/bin/python bench/rmi_speed.py              # C=16, N=5, 150 steps
     ... bench/rmi_speed.py --steps 30 --archs 3                                   # quicker
+    PYTHONPATH=.:.bench-deps python3 bench/rmi_speed.py --archs 32 --loop-archs 8 --json OUT.json   # a GPU
 
 Prints seconds per architecture and architectures per second for each way, the ratios to the
-official loop, and the largest relative difference between nasbook's contiguous and
-channels_last scores (the same maths in another summation order).
+official loop, and the largest relative differences of the channels_last and batched scores to
+the contiguous loop's (the same maths in another summation order).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import platform
 import sys
 import time
 from pathlib import Path
@@ -66,17 +71,23 @@ def train_official(arch: str, batch: rmi.Batch, s: dict) -> float:
             break
         loss.backward()
         opt.step()
+    float(loss.detach())  # waits for the device
     return time.perf_counter() - start
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=150)
-    ap.add_argument("--archs", type=int, default=4)
+    ap.add_argument("--archs", type=int, default=4, help="architectures per way (the first 4 fixed, then sampled)")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--group", type=int, default=None,
+                    help="candidates per batched step (default: all --archs in one StackedNB201)")
+    ap.add_argument("--loop-archs", type=int, default=None,
+                    help="time the one-at-a-time ways on only the first this many architectures (default all)")
+    ap.add_argument("--json", help="also write the measurements to this JSON file")
     args = ap.parse_args()
     s = rmi.resolve({"steps": args.steps, "record_every": args.steps})
-    device = config.device()
+    device = torch.device(config.device())
     g = torch.Generator().manual_seed(0)
     B = int(s["batch_size"])
     x = torch.randn(B, 3, 32, 32, generator=g).to(device)
@@ -84,23 +95,59 @@ def main():
     teacher = [torch.randn(B, c * h * h, generator=g).to(device) for c, h in ((16, 32), (32, 16), (64, 8))]
     batch = rmi.Batch(x=x, y=torch.randint(0, 10, (B,), generator=g).to(device), teacher_stages=teacher,
                       pool_index=torch.arange(B), pool_ce=torch.zeros(B))
-    archs = ARCHS[:args.archs]
-    times = {"official loop (xautodl)": [], "nasbook loop, contiguous": [], "nasbook loop, channels_last": []}
-    scores = {False: [], True: []}
-    for _ in range(args.repeats):
-        for arch in archs:
+    rng = np.random.default_rng(0)
+    archs = (ARCHS + [nb201.sample(rng) for _ in range(max(0, args.archs - len(ARCHS)))])[:args.archs]
+    group = args.group or len(archs)
+    batched = f"nasbook batched, {group} per step"
+    times = {"official loop (xautodl)": [], "nasbook loop, contiguous": [], "nasbook loop, channels_last": [],
+             batched: []}
+    scores = {"contiguous": [], "channels_last": [], "batched": []}
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    warm = {**s, "steps": 2, "record_every": 2}  # kernels chosen and caches filled before timing
+    train_official(archs[0], batch, warm)
+    rmi.train_group(archs[:group], batch, {**warm, "engine": "batched"}, 0, device)
+    for _ in range(args.repeats):  # interleaved: a busy machine slows every way alike
+        for arch in archs[:args.loop_archs]:
+            sync()
             times["official loop (xautodl)"].append(train_official(arch, batch, s))
-            for cl, name in ((False, "nasbook loop, contiguous"), (True, "nasbook loop, channels_last")):
-                r = rmi.train_group([arch], batch, {**s, "channels_last": cl}, 0, device)[0]
-                times[name].append(r["seconds"])
-                scores[cl].append(r["score"])
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads; C={s['C']}, N={s['N']}, "
-          f"{s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, fp32")
+            for cl, name in ((False, "contiguous"), (True, "channels_last")):
+                r = rmi.train_group([arch], batch, {**s, "channels_last": cl, "engine": "loop"}, 0, device)[0]
+                times[f"nasbook loop, {name}"].append(r["seconds"])
+                scores[name].append(r["score"])
+        for i in range(0, len(archs), group):
+            results = rmi.train_group(archs[i:i + group], batch, {**s, "engine": "batched"}, 0, device)
+            times[batched] += [r["seconds"] for r in results]
+            scores["batched"] += [r["score"] for r in results]
+    print(f"device {device} ({_device_name(device)}), torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"C={s['C']}, N={s['N']}, {s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, fp32")
     ref = np.mean(times["official loop (xautodl)"])
+    rows = []
     for name, t in times.items():
-        print(f"  {name:30s} {np.mean(t):7.2f} s/arch  {1 / np.mean(t):6.3f} archs/s  x{ref / np.mean(t):.2f} vs official")
-    a, b = np.array(scores[False]), np.array(scores[True])
-    print(f"  largest relative score difference, contiguous vs channels_last: {np.max(np.abs(a - b) / np.abs(a)):.2e}")
+        rows.append({"way": name, "s_per_arch": float(np.mean(t)), "archs_per_s": float(1 / np.mean(t)),
+                     "vs_official": float(ref / np.mean(t))})
+        print(f"  {name:30s} {np.mean(t):7.3f} s/arch  {1 / np.mean(t):7.3f} archs/s  x{ref / np.mean(t):.2f} vs official")
+    n = len(archs[:args.loop_archs])  # the first repeat: the same architectures in the same order in every way
+    a = np.array(scores["contiguous"][:n])
+    diffs = {k: float(np.max(np.abs(a - np.array(v[:n])) / np.abs(a))) for k, v in scores.items()
+             if k != "contiguous"}
+    for k, v in diffs.items():
+        print(f"  largest relative score difference, loop contiguous vs {k}: {v:.2e}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "device": _device_name(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "settings": {"C": s["C"], "N": s["N"], "steps": s["steps"], "batch": B, "archs": len(archs),
+                         "repeats": args.repeats, "group": group, "loop_archs": len(archs[:args.loop_archs])},
+            "ways": rows, "score_differences": diffs}, indent=1))
+
+
+def _device_name(device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

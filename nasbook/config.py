@@ -24,6 +24,11 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# float32 means float32 on every device: cuDNN convolutions would otherwise use TF32 on
+# Ampere and later GPUs (torch's default), which the CPU results and the papers never did.
+torch.backends.cudnn.allow_tf32 = False
+torch.backends.cuda.matmul.allow_tf32 = False
 SETTINGS = ".nasbook.json"  # per-checkout settings written by `nasbook data use` (untracked)
 
 

@@ -88,7 +88,11 @@ SIGNAL_PROFILES = {
                                    "limit": None, "seed": 0}},
 }
 
-_NOT_KEYED = ("group", "progress", "channels_last")  # how a score is computed, not what it is
+_NOT_KEYED = ("group", "progress", "channels_last", "engine")  # how a score is computed, not what it is
+
+# the training engine per device type when settings["engine"] is "auto" (see train_group;
+# measured side by side in bench/rmi_speed.py)
+ENGINES = {"cpu": "loop", "cuda": "batched"}
 
 # What the stored scores are, beyond the settings: stage 3 taken after the head's BN + ReLU
 # (before 2026-11-28 nasbook used the raw last-cell output; those scores are not reused).
@@ -112,6 +116,8 @@ def resolve(settings: dict | None) -> dict:
     for key in ("C", "N", "steps", "batch_size", "gamma", "record_every"):
         if int(s[key]) < 1:
             raise ValueError(f"setting {key!r} must be a positive integer, got {s[key]!r}")
+    if s.get("engine", "auto") not in ("auto", "loop", "batched"):
+        raise ValueError(f"engine must be 'auto', 'loop' or 'batched', got {s['engine']!r}")
     if int(s["batch_size"]) < 2:
         raise ValueError("batch_size must be at least 2 (CKA needs two images)")
     from .teacher import check
@@ -266,39 +272,59 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
 
     Result: score (mixed loss at the last step, NaN kept), rmi and ce at the last step,
     curve (mixed loss at record_steps), seconds (wall time of the group / len(archs)).
+    settings["engine"]: "loop" (one network after the other in each step), "batched" (one
+    StackedNB201, see nasbook.spaces.nb201_stacked) or "auto" (ENGINES[device type]).
     """
-    device = device or config.device()
+    device = torch.device(device or config.device())
     start = time.perf_counter()
-    beta = float(settings["beta"])
+    engine = engine_of(settings, device)
     nets = [build_candidate(a, settings, seed, device) for a in archs]
+    if engine == "batched":
+        from .spaces.nb201_stacked import StackedNB201
+        stacked = StackedNB201(nets).to(device, memory_format=memory_format(settings))
+        del nets
+        params = list(stacked.parameters())
+        grams = [t @ t.T for t in batch.teacher_stages]
+    else:
+        params = [p for net in nets for p in net.parameters()]
+    beta = float(settings["beta"])
     x = batch.x.contiguous(memory_format=memory_format(settings))
-    params = [p for net in nets for p in net.parameters()]
     opt = torch.optim.SGD(params, lr=float(settings["lr"]), momentum=float(settings["momentum"]),
                           weight_decay=float(settings["weight_decay"]), nesterov=bool(settings["nesterov"]))
+    nan = torch.full((len(archs),), math.nan, device=device)
     steps = int(settings["steps"])
     wanted = record_steps(settings)
     curve, last = [], None
     for step in range(1, steps + 1):
         opt.zero_grad(set_to_none=True)
-        mixed, rmis, ces = [], [], []
-        for net in nets:
-            logits, stages = net(x, return_stages=True)
-            rmi = rmi_loss(batch.teacher_stages, stages) if beta > 0 else None
-            ce = F.cross_entropy(logits, batch.y) if beta < 1 else None
-            mixed.append(mixed_loss(beta, rmi, ce))
-            rmis.append(rmi.detach() if rmi is not None else torch.tensor(math.nan, device=device))
-            ces.append(ce.detach() if ce is not None else torch.tensor(math.nan, device=device))
-        losses = torch.stack(mixed)
+        if engine == "batched":  # [K] losses of the stack
+            logits, stages = stacked(x)
+            rmi = (sum(1.0 - gram_cka(_grams(stacked.per_candidate(s)), g) for s, g in zip(stages, grams))
+                   if beta > 0 else None)
+            ce = (F.cross_entropy(logits.permute(0, 2, 1), batch.y[:, None].expand(-1, len(archs)),
+                                  reduction="none").mean(0) if beta < 1 else None)
+            losses = mixed_loss(beta, rmi, ce)
+            trainable = [losses] if losses.requires_grad else []
+        else:
+            mixed, rmis, ces = [], [], []
+            for net in nets:
+                logits, stages = net(x, return_stages=True)
+                r = rmi_loss(batch.teacher_stages, stages) if beta > 0 else None
+                c = F.cross_entropy(logits, batch.y) if beta < 1 else None
+                mixed.append(mixed_loss(beta, r, c))
+                rmis.append(r.detach() if r is not None else nan[0])
+                ces.append(c.detach() if c is not None else nan[0])
+            losses, rmi, ce = torch.stack(mixed), torch.stack(rmis), torch.stack(ces)
+            # A loss with no gradient (every cell output identically zero and beta = 1) leaves its net as it is.
+            trainable = [m for m in mixed if m.requires_grad]
         if step in wanted:
             curve.append(losses.detach())
         if step == steps:
-            last = (losses.detach(), torch.stack(rmis), torch.stack(ces))
+            last = (losses.detach(), nan if rmi is None else rmi.detach(), nan if ce is None else ce.detach())
             break  # the score is the loss of the last step; its update would change nothing scored
-        # independent networks: d(sum)/d(theta_k) = d(loss_k)/d(theta_k). A loss with no
-        # gradient (every cell output identically zero and beta = 1) leaves its net as it is.
-        trainable = [m for m in mixed if m.requires_grad]
+        # independent networks: d(sum)/d(theta_k) = d(loss_k)/d(theta_k)
         if trainable:
-            torch.stack(trainable).sum().backward()
+            torch.cat([t.reshape(-1) for t in trainable]).sum().backward()
         opt.step()
     curve = torch.stack(curve).cpu().double().numpy()  # [len(wanted), K]
     score, rmi, ce = (t.cpu().double().numpy() for t in last)
@@ -308,9 +334,23 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
             for k in range(len(archs))]
 
 
+def _grams(x: torch.Tensor) -> torch.Tensor:
+    """[K, B, F] -> the K Gram matrices [K, B, B]."""
+    return x @ x.transpose(1, 2)
+
+
+def engine_of(settings: dict, device) -> str:
+    engine = settings.get("engine", "auto")
+    if engine == "auto":
+        return ENGINES.get(torch.device(device).type, "loop")
+    return engine
+
+
 def default_group(device=None) -> int:
+    """Candidates trained together: 32 on a GPU (one StackedNB201 of 32 paper-size candidates
+    needs about 10 GB), 1 on a CPU (the loop engine gains nothing from groups there)."""
     device = torch.device(device or config.device())
-    return 16 if device.type == "cuda" else 1
+    return 32 if device.type == "cuda" else 1
 
 
 # ---------------------------------------------------------------------------- cached scoring

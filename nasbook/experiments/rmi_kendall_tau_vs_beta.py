@@ -37,7 +37,7 @@ PROFILES = {
 # text extraction, so no other values are shown.
 PAPER = {"peak_beta": 0.8, "tau_at_beta0": 0.25}
 SOURCE = "RMI-NAS (Zheng et al., CVPR 2022) Sec. 4.2, Fig. 3a"
-BLOCK = 5  # architectures per block of a sweep (see beta_sweep)
+BLOCK = 5  # least architectures per block of a sweep (more on a GPU: rmi.default_group(); see beta_sweep)
 
 __all__ = ["NOTEBOOK", "PROFILES", "PAPER", "start", "resolve", "rmi_settings", "teacher_accuracy",
            "beta_sweep", "sweeps", "tau_summary", "summaries", "figure", "claims"]
@@ -61,7 +61,8 @@ def beta_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFrame
         # blocks of about BLOCK architectures (every k-th of the accuracy-sorted sample, so each
         # block spans the accuracy range) through every beta: a long run that is stopped leaves
         # whole architectures (all betas of a seed) behind, which a partial render can use
-        for block in [archs[i::len(archs) // BLOCK or 1] for i in range(len(archs) // BLOCK or 1)]:
+        blocks = len(archs) // max(BLOCK, rmi.default_group()) or 1  # a GPU trains a group at once
+        for block in [archs[i::blocks] for i in range(blocks)]:
             for beta in p["betas"]:
                 results = _rmi.evaluate(p, block, rmi_settings(p, beta=float(beta)), s, progress)
                 frames.append(_rmi.score_frame(block, results, s, beta=float(beta)))
