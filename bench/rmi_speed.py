@@ -45,7 +45,7 @@ def official_network(arch: str, s: dict):
     from xautodl.models.cell_infers.tiny_network import TinyNetwork
     from xautodl.models.cell_searchs.genotypes import Structure
     torch.manual_seed(rmi.arch_seed(0, arch))
-    net = TinyNetwork(int(s["C"]), int(s["N"]), Structure.str2structure(arch), 10)
+    net = TinyNetwork(int(s["C"]), int(s["N"]), Structure.str2structure(arch), 10).to(config.device())
     N, stages = int(s["N"]), []
     for module in (net.cells[N - 1], net.cells[2 * N], net.lastact):
         module.register_forward_hook(lambda m, i, out: stages.append(out))

@@ -29,6 +29,9 @@ lacks) and returns only the files written under one folder. A burst therefore
 
 `--import ARCHIVE` merges an archive into the results folder here: new files are added,
 identical ones skipped, and a file that exists with other content refuses the whole import.
+The manifest beside the archive is kept as results/<profile>/bursts/<name>.json, and every
+notebook manifest of that profile lists these bursts (device, commit, items), so a figure
+rendered here says which GPU computed its numbers.
 """
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ MARGIN = 60.0                     # s: the least time an item is assumed to need
                                   # supernet epoch of the paper profile on one GPU is well under it)
 RESERVE = 10.0                    # s: kept free at the end for the archive and the manifest
 ARCHIVE_LIMIT = 15 * 2**20        # bytes: a file returned from the GPU machine may have 16 MiB
+BURSTS = "bursts"                 # results/<profile>/bursts/: the manifest of every imported burst
 SHARED_ARTIFACTS = ("rmi_teachers",)  # experiments whose newest checkpoint later steps read
 STEP_KEYS = {"call", "kwargs", "settings"}
 
@@ -220,6 +224,23 @@ def alarm(seconds: float):
 
 
 # ---------------------------------------------------------------- a burst
+def check_shared_checkpoints(root: Path) -> None:
+    """Refuse a burst that would retrain a teacher whose results are stored without its checkpoint.
+
+    A teacher run is keyed by its recipe, but training on a GPU is not bit-reproducible: a
+    retrained teacher is another network than the one whose accuracy (and every RMI score made
+    with it) is stored. Its checkpoint must come along (carry results/<profile>/rmi_teachers).
+    """
+    for experiment in SHARED_ARTIFACTS:
+        for run_dir in sorted((root / experiment).glob("*/")):
+            items = run_dir / "items"
+            if items.is_dir() and any(items.iterdir()) and not any((run_dir / "artifacts").glob("*.pt")):
+                rel = run_dir.relative_to(root.parent.parent) if root.parent.parent in run_dir.parents else run_dir
+                raise BurstError(f"{rel} has stored results but no checkpoint here; retraining it would give "
+                                 f"another network. Send {root.name}'s {experiment} folder along (e.g. carry "
+                                 f"results/{root.name}/{experiment}) or import the archive that has its checkpoint")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -238,7 +259,10 @@ def _commit() -> str | None:
         return None
     if out.returncode != 0:
         return None  # not a git checkout (a copy of the working tree)
-    return out.stdout.strip() or None
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "nasbook", "bench", "plans"], cwd=config.ROOT,
+                           capture_output=True, timeout=10).returncode != 0
+    # a copy of a working tree can carry code newer than its HEAD: say so rather than name a wrong commit
+    return (out.stdout.strip() + (" + uncommitted changes to the code" if dirty else "")) or None
 
 
 def _relative(path: Path) -> str:
@@ -290,6 +314,7 @@ def run(profile: str, deadline: float, out: str | Path, plan: str | Path | None 
     results = config.results_dir()
     root = results / profile
     bound = [bind(step, profile, root) for step in steps]  # every module imported, every step checked
+    check_shared_checkpoints(root)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = [{"step": i, "call": s.call, "kwargs": s.kwargs, **({"settings": s.settings} if s.settings else {}),
@@ -400,6 +425,13 @@ def import_archive(archive: str | Path, results: str | Path | None = None) -> tu
         for rel in added:
             (results / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(Path(tmp) / rel, results / rel)
+    manifest = archive.with_name(archive.name[:-len(".tar.gz")] + ".json")
+    if manifest.is_file() and files:  # where the numbers were computed: results/<profile>/bursts/
+        rel = f"{PurePosixPath(files[0]).parts[0]}/{BURSTS}/{manifest.name}"
+        if not (results / rel).exists():
+            (results / rel).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(results / rel, manifest.read_text())
+            added.append(rel)
     return added, skipped
 
 

@@ -82,6 +82,9 @@ class Outputs:
         path = self.dir / "manifest.json"
         manifest = {"notebook": self.notebook, "profile": self.profile, "parameters": self.params,
                     "seed": self.seed, "outputs": sorted(set(self.written)), "computed": provenance()}
+        bursts = burst_records(self.profile)
+        if bursts:
+            manifest["bursts"] = bursts
         if results_only():
             old = json.loads(path.read_text()) if path.exists() else {}
             if "computed" in old:
@@ -94,6 +97,18 @@ class Outputs:
             if old == manifest:
                 return path
         return atomic_write(path, json.dumps(manifest, indent=1) + "\n")
+
+
+def burst_records(profile: str) -> list[dict]:
+    """The GPU bursts whose results this profile's store holds (results/<profile>/bursts/*.json,
+    written by `nasbook burst --import`): where and with which code its stored numbers were computed."""
+    keep = ("device", "torch", "commit", "commit_note", "started", "ended", "stopped", "finished_steps")
+    records = []
+    for path in sorted((config.results_dir() / profile / "bursts").glob("*.json")):
+        m = json.loads(path.read_text())
+        records.append({"burst": path.stem, **{k: m.get(k) for k in keep},
+                        "new_items": m.get("items", {}).get("by_experiment", {})})
+    return records
 
 
 PROVENANCE = ("git_commit", "finished_utc", "device", "platform", "packages", "data_files_sha256", "command")

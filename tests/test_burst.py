@@ -173,6 +173,21 @@ def test_burst_archives_only_checkpoints_needed_to_resume(fake):
     assert any(f.endswith("epoch001.pt") and "older" in w for f, w in why.items())
 
 
+def test_burst_refuses_to_retrain_a_teacher_whose_results_are_stored(fake):
+    """A teacher's stored results without its checkpoint (a GPU machine that was not sent the
+    ignored artifacts folder) would be retrained into another network: the burst refuses to start."""
+    plan = _plan(fake / "plan.json", ("teacher", {}), ("work", {}))
+    burst.run("smoke", 30.0, fake / "out", plan, margin=0.1, reserve=0.1)
+    run_dir = next((fake / "results/smoke/rmi_teachers").glob("*/"))
+    for ckpt in (run_dir / "artifacts").glob("*.pt"):
+        ckpt.unlink()
+    with pytest.raises(burst.BurstError, match="stored results but no checkpoint.*carry results/smoke/rmi_teachers"):
+        burst.run("smoke", 30.0, fake / "again", plan, margin=0.1, reserve=0.1)
+    assert not (fake / "again").exists() or not list((fake / "again").iterdir())
+    (run_dir / "artifacts" / "epoch002.pt").write_bytes(b"w")  # the checkpoint is back: the burst runs
+    assert burst.run("smoke", 30.0, fake / "again", plan, margin=0.1, reserve=0.1)["stopped"] == "plan complete"
+
+
 def test_burst_alarm_stops_work_that_is_not_an_item(fake):
     plan = _plan(fake / "plan.json", ("hang", {}), ("work", {}))
     t = time.monotonic()
@@ -227,6 +242,27 @@ def test_import_with_a_conflicting_file_is_refused_and_writes_nothing(tmp_path):
         tar.add(src / "paper/exp/k/items/a.json", arcname="../a.json")
     with pytest.raises(burst.BurstError, match="expected plain files under relative paths"):
         burst.import_archive(evil, results)
+
+
+def test_import_keeps_the_burst_manifest_and_notebook_manifests_list_it(fake, monkeypatch):
+    """Where stored numbers were computed travels with them: the manifest beside the archive is
+    kept under results/<profile>/bursts/ and every notebook manifest of that profile lists it."""
+    from nasbook.outputs import Outputs, burst_records
+
+    plan = _plan(fake / "plan.json", ("work", {}))
+    m = burst.run("smoke", 30.0, fake / "out", plan, margin=0.1, reserve=0.1)
+    here = fake / "here"
+    added, _ = burst.import_archive(fake / "out" / m["archive"], here)
+    record = f"smoke/bursts/{m['archive'][:-7]}.json"
+    assert record in added and json.loads((here / record).read_text())["device"] == m["device"]
+    assert burst.import_archive(fake / "out" / m["archive"], here) == ([], len(added) - 1)  # again: nothing new
+    monkeypatch.setenv("NASBOOK_RESULTS", str(here))
+    monkeypatch.setenv("NASBOOK_FIGURES", str(fake / "figs"))
+    [rec] = burst_records("smoke")
+    assert rec["device"] == m["device"] and rec["new_items"] == {"fake_items": 12}
+    out = Outputs("00_fake", "smoke", {}, 0)
+    manifest = json.loads(out.finish().read_text())
+    assert manifest["bursts"][0]["burst"] == m["archive"][:-7]
 
 
 def test_plan_files_name_functions_of_the_profile(tmp_path):
