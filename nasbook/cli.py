@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="list notebooks").set_defaults(fn=cmd_list)
     c = sub.add_parser("claims", help="collect the notebooks' computed claims into figures/<profile>/claims.csv")
     c.add_argument("--profile", default="cpu", help="smoke | cpu | paper (default cpu)")
-    c.add_argument("--readme", action="store_true", help="also regenerate the README's claims table (cpu)")
+    c.add_argument("--readme", action="store_true", help="also regenerate the README's claims table of the profile (cpu or paper)")
     c.set_defaults(fn=cmd_claims)
     st = sub.add_parser("store", help="check the result store for broken items (and remove them)")
     st.add_argument("action", choices=["check"], help="check: list broken items (exit 1 if any)")

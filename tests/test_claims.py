@@ -64,6 +64,11 @@ def test_readme_claims_table_is_current():
     notebooks = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9]*.py"))
     assert sorted(set(committed["notebook"])) == notebooks, "every notebook registers its claims at cpu"
     assert set(committed["verdict"]) <= set(claims.VERDICTS)
+    paper = REPO / "figures" / "paper" / "claims.csv"  # the GPU results, where a burst has run
+    if paper.exists():
+        assert paper.read_text() == claims.to_csv(claims.collect("paper", REPO / "figures"))
+        assert claims.readme_section("paper", REPO / "figures") in (REPO / "README.md").read_text(), \
+            "README paper claims table is stale: run `nasbook claims --profile paper --readme`"
 
 
 def test_session_records_every_parameter_of_the_parameters_cell(tmp_path, monkeypatch, shared_data):
