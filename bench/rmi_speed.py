@@ -84,8 +84,13 @@ def main():
                     help="candidates per batched step (default: all --archs in one StackedNB201)")
     ap.add_argument("--loop-archs", type=int, default=None,
                     help="time the one-at-a-time ways on only the first this many architectures (default all)")
+    ap.add_argument("--cudnn-benchmark", action="store_true",
+                    help="let cuDNN time its algorithms for each shape (torch.backends.cudnn.benchmark)")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 in convolutions and matmuls (nasbook's default: fp32)")
     ap.add_argument("--json", help="also write the measurements to this JSON file")
     args = ap.parse_args()
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32
     s = rmi.resolve({"steps": args.steps, "record_every": args.steps})
     device = torch.device(config.device())
     g = torch.Generator().manual_seed(0)
@@ -123,7 +128,8 @@ def main():
             times[batched] += [r["seconds"] for r in results]
             scores["batched"] += [r["score"] for r in results]
     print(f"device {device} ({_device_name(device)}), torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"C={s['C']}, N={s['N']}, {s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, fp32")
+          f"C={s['C']}, N={s['N']}, {s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, "
+          f"{'TF32' if args.tf32 else 'fp32'}{', cudnn.benchmark' if args.cudnn_benchmark else ''}")
     ref = np.mean(times["official loop (xautodl)"])
     rows = []
     for name, t in times.items():
@@ -140,7 +146,8 @@ def main():
         Path(args.json).write_text(json.dumps({
             "device": _device_name(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
             "settings": {"C": s["C"], "N": s["N"], "steps": s["steps"], "batch": B, "archs": len(archs),
-                         "repeats": args.repeats, "group": group, "loop_archs": len(archs[:args.loop_archs])},
+                         "repeats": args.repeats, "group": group, "loop_archs": len(archs[:args.loop_archs]),
+                         "cudnn_benchmark": args.cudnn_benchmark, "tf32": args.tf32},
             "ways": rows, "score_differences": diffs}, indent=1))
 
 

@@ -11,7 +11,8 @@ set -uo pipefail
 out=${1:?usage: bash scripts/gpu-burst.sh OUT SECONDS [PROFILE]}
 total=${2:?usage: bash scripts/gpu-burst.sh OUT SECONDS [PROFILE]}
 profile=${3:-paper}
-BENCH_S=${BENCH_S:-90}      # the bench is cut off after this many seconds
+BENCH_S=${BENCH_S:-90}      # the bench is cut off after this many seconds (0: no bench)
+BENCH_ARGS=${BENCH_ARGS:-}  # more options of bench/rmi_speed.py, e.g. "--cudnn-benchmark" or "--tf32"
 RESERVE_S=${RESERVE_S:-25}  # python start-up, the archive and the manifest
 start=$(date +%s)
 mkdir -p "$out"
@@ -21,7 +22,7 @@ export NASBOOK_DATA=.gpu-data PYTHONPATH=. TQDM_DISABLE=1  # progress bars would
   nproc; } 2>&1 | tee "$out/machine.txt"
 if [ "$BENCH_S" -gt 0 ]; then
   PYTHONPATH=.:.bench-deps timeout "$BENCH_S" python3 bench/rmi_speed.py --archs 32 --loop-archs 8 --steps 30 --repeats 1 \
-    --json "$out/bench-rmi-speed.json" 2>&1 | tail -n 20 | tee "$out/bench-rmi-speed.txt"
+    $BENCH_ARGS --json "$out/bench-rmi-speed.json" 2>&1 | tail -n 20 | tee "$out/bench-rmi-speed.txt"
 fi
 left=$(( total - ($(date +%s) - start) - RESERVE_S ))
 echo "burst: $left s"
