@@ -1,7 +1,7 @@
 """RMI evaluation speed at the paper's settings, side by side in one process: the official
 NB201 network (xautodl's TinyNetwork, stages taken with forward hooks as XNAS does) trained
-one architecture at a time, nasbook's network in the same loop (contiguous memory and
-channels_last), and nasbook's batched engine (K candidates in one StackedNB201, see
+one architecture at a time, nasbook's network in the same loop (contiguous memory,
+channels_last, and channels_last with the bf16 option), and nasbook's batched engine (K candidates in one StackedNB201, see
 nasbook.spaces.nb201_stacked). Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
 fp32, on the device of nasbook.config.device() (CPU here, CUDA on a GPU machine). Repetitions
 are interleaved (A B C D A B C D ...) so that a busy machine slows every way alike; the ratios
@@ -13,8 +13,9 @@ are what to read.
     PYTHONPATH=.:.bench-deps python3 bench/rmi_speed.py --archs 32 --loop-archs 8 --json OUT.json   # a GPU
 
 Prints seconds per architecture and architectures per second for each way, the ratios to the
-official loop, and the largest relative differences of the channels_last and batched scores to
-the contiguous loop's (the same maths in another summation order).
+official loop, and the largest relative differences of the other ways' scores to the contiguous
+loop's (channels_last and batched: the same maths in another summation order; bf16: another
+precision).
 """
 from __future__ import annotations
 
@@ -105,8 +106,8 @@ def main():
     group = args.group or len(archs)
     batched = f"nasbook batched, {group} per step"
     times = {"official loop (xautodl)": [], "nasbook loop, contiguous": [], "nasbook loop, channels_last": [],
-             batched: []}
-    scores = {"contiguous": [], "channels_last": [], "batched": []}
+             "nasbook loop, channels_last, bf16": [], batched: []}
+    scores = {"contiguous": [], "channels_last": [], "channels_last, bf16": [], "batched": []}
 
     def sync():
         if device.type == "cuda":
@@ -119,8 +120,10 @@ def main():
         for arch in archs[:args.loop_archs]:
             sync()
             times["official loop (xautodl)"].append(train_official(arch, batch, s))
-            for cl, name in ((False, "contiguous"), (True, "channels_last")):
-                r = rmi.train_group([arch], batch, {**s, "channels_last": cl, "engine": "loop"}, 0, device)[0]
+            for cl, prec, name in ((False, "fp32", "contiguous"), (True, "fp32", "channels_last"),
+                                   (True, "bf16", "channels_last, bf16")):
+                r = rmi.train_group([arch], batch, {**s, "channels_last": cl, "engine": "loop", "precision": prec},
+                                    0, device)[0]
                 times[f"nasbook loop, {name}"].append(r["seconds"])
                 scores[name].append(r["score"])
         for i in range(0, len(archs), group):

@@ -34,6 +34,11 @@ contiguous format (bench/rmi_speed.py prints the largest difference). A stored s
 therefore reproducible bit for bit only with the same memory format and thread count. `channels_last=False` in the settings turns it off. Neither it nor `group` keys
 a stored score: every score of the store was computed in channels_last.
 
+Precision: fp32 by default, as the paper; settings["precision"] = "bf16" runs the candidate's
+forward under bfloat16 autocast (AMX on these CPUs, tensor cores on a GPU) with CKA and
+cross-entropy in fp32. It changes the scores (bench/rmi_speed.py prints by how much), so it is
+part of a bf16 score's store key.
+
 K candidates are trained at once (`group`): one module list, the sum of their independent
 losses, one SGD optimiser. Gradients of independent networks do not interact, and SGD with
 momentum and weight decay acts elementwise, so this equals evaluating them one by one.
@@ -90,6 +95,11 @@ SIGNAL_PROFILES = {
 
 _NOT_KEYED = ("group", "progress", "channels_last", "engine")  # how a score is computed, not what it is
 
+# "precision": "fp32" (the default, as the paper) or "bf16" (the candidate's forward under bfloat16
+# autocast; CKA and cross-entropy in fp32). bf16 changes the scores, so it keys them; fp32 is
+# left out of the key, so every score stored before the option existed stays valid.
+PRECISIONS = ("fp32", "bf16")
+
 # the training engine per device type when settings["engine"] is "auto" (see train_group;
 # measured side by side in bench/rmi_speed.py)
 ENGINES = {"cpu": "loop", "cuda": "batched"}
@@ -106,16 +116,18 @@ def resolve(settings: dict | None) -> dict:
                         f"or None for the paper's, got {settings!r}")
     s = dict(PAPER)
     if settings:
-        unknown = set(settings) - set(PAPER) - set(_NOT_KEYED)
+        unknown = set(settings) - set(PAPER) - set(_NOT_KEYED) - {"precision"}
         if unknown:
             raise ValueError(f"unknown RMI setting(s) {sorted(unknown)}: expected keys among "
-                             f"{sorted(PAPER) + list(_NOT_KEYED)} (see nasbook.rmi.PAPER)")
+                             f"{sorted(PAPER) + list(_NOT_KEYED) + ['precision']} (see nasbook.rmi.PAPER)")
         s.update(settings)
     if not 0.0 <= float(s["beta"]) <= 1.0:
         raise ValueError(f"beta must lie in [0, 1], got {s['beta']}")
     for key in ("C", "N", "steps", "batch_size", "gamma", "record_every"):
         if int(s[key]) < 1:
             raise ValueError(f"setting {key!r} must be a positive integer, got {s[key]!r}")
+    if s.get("precision", "fp32") not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {s['precision']!r}")
     if s.get("engine", "auto") not in ("auto", "loop", "batched"):
         raise ValueError(f"engine must be 'auto', 'loop' or 'batched', got {s['engine']!r}")
     if int(s["batch_size"]) < 2:
@@ -127,7 +139,9 @@ def resolve(settings: dict | None) -> dict:
 
 def store_config(settings: dict, seed: int) -> dict:
     """What keys a stored score: the settings (less how it is computed) and the seed."""
-    return {**{k: v for k, v in settings.items() if k not in _NOT_KEYED}, **REPRESENTATION, "seed": int(seed)}
+    keyed = {k: v for k, v in settings.items()
+             if k not in _NOT_KEYED and not (k == "precision" and v == "fp32")}
+    return {**keyed, **REPRESENTATION, "seed": int(seed)}
 
 
 # ---------------------------------------------------------------------------- CKA
@@ -288,6 +302,7 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
     else:
         params = [p for net in nets for p in net.parameters()]
     beta = float(settings["beta"])
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=settings.get("precision", "fp32") == "bf16")
     x = batch.x.contiguous(memory_format=memory_format(settings))
     opt = torch.optim.SGD(params, lr=float(settings["lr"]), momentum=float(settings["momentum"]),
                           weight_decay=float(settings["weight_decay"]), nesterov=bool(settings["nesterov"]))
@@ -298,19 +313,21 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
     for step in range(1, steps + 1):
         opt.zero_grad(set_to_none=True)
         if engine == "batched":  # [K] losses of the stack
-            logits, stages = stacked(x)
-            rmi = (sum(1.0 - gram_cka(_grams(stacked.per_candidate(s)), g) for s, g in zip(stages, grams))
+            with autocast:
+                logits, stages = stacked(x)
+            rmi = (sum(1.0 - gram_cka(_grams(stacked.per_candidate(s).float()), g) for s, g in zip(stages, grams))
                    if beta > 0 else None)
-            ce = (F.cross_entropy(logits.permute(0, 2, 1), batch.y[:, None].expand(-1, len(archs)),
+            ce = (F.cross_entropy(logits.float().permute(0, 2, 1), batch.y[:, None].expand(-1, len(archs)),
                                   reduction="none").mean(0) if beta < 1 else None)
             losses = mixed_loss(beta, rmi, ce)
             trainable = [losses] if losses.requires_grad else []
         else:
             mixed, rmis, ces = [], [], []
             for net in nets:
-                logits, stages = net(x, return_stages=True)
-                r = rmi_loss(batch.teacher_stages, stages) if beta > 0 else None
-                c = F.cross_entropy(logits, batch.y) if beta < 1 else None
+                with autocast:
+                    logits, stages = net(x, return_stages=True)
+                r = rmi_loss(batch.teacher_stages, [st.float() for st in stages]) if beta > 0 else None
+                c = F.cross_entropy(logits.float(), batch.y) if beta < 1 else None
                 mixed.append(mixed_loss(beta, r, c))
                 rmis.append(r.detach() if r is not None else nan[0])
                 ces.append(c.detach() if c is not None else nan[0])

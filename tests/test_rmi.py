@@ -211,6 +211,24 @@ def test_channels_last_gives_the_contiguous_scores_and_does_not_key_the_store():
     assert rmi.store_config(s, 0)["stage3"] == "lastact"  # scores of the post-lastact stage 3 only
 
 
+def test_bf16_is_an_option_that_keys_its_scores():
+    """precision="bf16" trains under bfloat16 autocast: close to fp32 at the first step, not equal,
+    and stored under its own key; fp32 (the default) adds nothing to the key, so scores stored
+    before the option existed keep theirs."""
+    arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
+    s = rmi.resolve({**TINY, "steps": 2, "record_every": 1})
+    batch = _fake_batch()
+    fp32 = rmi.train_group([arch], batch, s, seed=1, device="cpu")[0]
+    bf16 = rmi.train_group([arch], batch, {**s, "precision": "bf16"}, seed=1, device="cpu")[0]
+    assert fp32["curve"][0] != bf16["curve"][0]
+    np.testing.assert_allclose(bf16["curve"][0], fp32["curve"][0], rtol=0.05)
+    assert "precision" not in rmi.store_config(s, 0)
+    assert rmi.store_config({**s, "precision": "fp32"}, 0) == rmi.store_config(s, 0)
+    assert rmi.store_config({**s, "precision": "bf16"}, 0) == {**rmi.store_config(s, 0), "precision": "bf16"}
+    with pytest.raises(ValueError, match="precision must be one of fp32, bf16"):
+        rmi.resolve({"precision": "fp16"})
+
+
 def test_resolve_rejects_unknown_settings():
     with pytest.raises(ValueError, match="unknown RMI setting"):
         rmi.resolve({"stepz": 3})
