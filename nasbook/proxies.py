@@ -149,6 +149,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import config
 from .spaces import nb201
 
 NEG_SCORE = -1e9  # stands in for log(0) of a singular kernel
@@ -193,7 +194,7 @@ def naswot_score(net: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None)
     """log |det K| of the ReLU activation-code kernel of `net` on batch `x` (train-mode BN)."""
     work = _working_copy(net)
     n = x.shape[0]
-    K = torch.zeros(n, n, dtype=torch.float64)
+    K = torch.zeros(n, n, dtype=torch.float64, device=x.device)
 
     def hook(module, inputs, output):
         codes = (inputs[0].detach().reshape(n, -1) > 0).float()
@@ -382,11 +383,13 @@ class ProxyScorer:
     >>> ProxyScorer("synflow", keep_bn=["reductions"])   # options go to the proxy function
 
     The store is ``proxy_<name>`` under `root`, keyed by (proxy, C, N, batch_size, seed, images)
-    plus the options and the proxy's `REVISIONS` entry when there are any.
+    plus the options and the proxy's `REVISIONS` entry when there are any. `device` (default
+    nasbook.config.device()) is where the network and the batch go; it does not key a score
+    (the same maths; on a GPU only float rounding differs).
     """
 
     def __init__(self, name: str, *, C: int = 16, N: int = 5, batch_size: int = 64, seed: int = 0,
-                 root=None, readonly: bool | None = None, threads: int | None = None, **options):
+                 root=None, readonly: bool | None = None, threads: int | None = None, device=None, **options):
         from .store import ResultStore
         if name not in PROXIES:
             raise ValueError(f"unknown proxy {name!r}: expected one of {', '.join(PROXIES)}")
@@ -406,6 +409,7 @@ class ProxyScorer:
         self.store = ResultStore(f"proxy_{name}", self.config, root=root, readonly=readonly)
         self._xy = None
         self.threads = threads
+        self.device = device
         self.computed = 0      # scores computed by this object (not read from the store)
         self.seconds = 0.0     # time spent computing them
 
@@ -426,6 +430,9 @@ class ProxyScorer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.config["seed"])  # the same initialisation recipe for every architecture
             net = nb201.build_network(nb201.arch_of(index), C=self.config["C"], N=self.config["N"])
+            device = torch.device(self.device or config.device())
+            net, x = net.to(device), x.to(device)
+            y = y.to(device) if y is not None else None
             if self.threads:
                 old = torch.get_num_threads()
                 torch.set_num_threads(self.threads)
