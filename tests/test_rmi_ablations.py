@@ -58,6 +58,8 @@ def test_committed_iteration_and_teacher_sweeps_are_found(committed):
     p = ta.resolve("cpu", root=committed)
     summary = ta.tau_summary(ta.teacher_sweep(p, progress=False))
     old = pd.read_csv(FIGURES / "02_rmi_teacher_accuracy" / "tau_vs_teacher_accuracy.csv")
+    if "scale" in old:
+        old = old[old["scale"] == _rmi.scale_label(p)].reset_index(drop=True)
     np.testing.assert_allclose(summary["tau_mean"], old["tau_mean"], rtol=1e-5)
     np.testing.assert_allclose(summary["teacher_acc"], old["teacher_acc"], rtol=1e-6)
     assert (summary["tau_lo"] <= summary["tau_mean"]).all() and (summary["tau_mean"] <= summary["tau_hi"]).all()
@@ -145,13 +147,31 @@ def test_teacher_claims_follow_their_rule():
     scores = _scores(noise, "spec", seeds=(0,))
     scores["teacher_acc"] = scores["spec"].map(dict(zip(keys, accs)))
     scores["teacher"] = scores["spec"].map({teacher.key(s): teacher.label(s) for s in p["graded"]})
-    got = {c.id: c for c in ta.claims(p, scores)}
+    got = {c.id: c for c in ta.scale_claims(p, scores)}
     assert got["tau_grows_with_teacher_acc"].verdict == "holds" and got["tau_grows_with_teacher_acc"].value > 0.5
     assert got["teacher_above_85_suffices"].verdict == "holds"
     assert got["loss_tracks_error_three_teachers"].verdict == "holds"
     assert "1 seed (intervals resample architectures only)" in got["tau_grows_with_teacher_acc"].scale
     brief = teacher.key(p["panels"]["c"])  # the briefly trained panel teacher ranks at random
     noisy = scores.assign(score=np.where(scores["spec"] == brief, 1000 * np.sin(scores["index"]), scores["score"]))
-    assert {c.id: c.verdict for c in ta.claims(p, noisy)}["loss_tracks_error_three_teachers"] != "holds"
+    assert {c.id: c.verdict for c in ta.scale_claims(p, noisy)}["loss_tracks_error_three_teachers"] != "holds"
     below = scores.assign(teacher_acc=scores["teacher_acc"] - 10)  # nobody above 85%
-    assert {c.id: c.verdict for c in ta.claims(p, below)}["teacher_above_85_suffices"] == "inconclusive"
+    assert {c.id: c.verdict for c in ta.scale_claims(p, below)}["teacher_above_85_suffices"] == "inconclusive"
+
+
+def test_teacher_claims_at_the_paper_size_scale():
+    """02's paper-size scale: three graded teachers spanning 56-86%, ids with "_paper_size", no
+    supplement claim (no panel teachers), "not run" while fewer than MIN_ARCHS are complete."""
+    q = _rmi.paper_size(ta.resolve("cpu"))
+    assert (_rmi.rmi_settings(q)["C"], _rmi.rmi_settings(q)["N"], _rmi.rmi_settings(q)["steps"]) == (16, 5, 150)
+    keys = [teacher.key(s) for s in q["graded"]]
+    assert len(keys) == 3 and q["panels"] == {}
+    scores = _scores(dict(zip(keys, [20.0, 8.0, 0.5])), "spec", seeds=(0, 1))
+    scores["teacher_acc"] = scores["spec"].map(dict(zip(keys, [56.3, 80.3, 85.7])))
+    scores["teacher"] = scores["spec"].map({teacher.key(s): teacher.label(s) for s in q["graded"]})
+    got = {c.id: c for c in ta.scale_claims(q, scores, suffix="_paper_size")}
+    assert set(got) == {"tau_grows_with_teacher_acc_paper_size", "teacher_above_85_suffices_paper_size"}
+    assert got["teacher_above_85_suffices_paper_size"].verdict == "holds"
+    assert "C=16, N=5" in got["tau_grows_with_teacher_acc_paper_size"].scale
+    few = scores[scores["index"].isin(scores["index"].unique()[:_rmi.MIN_ARCHS - 1])]
+    assert {c.verdict for c in ta.scale_claims(q, few, suffix="_paper_size")} == {"not run"}

@@ -46,17 +46,27 @@ PROFILES = {
     "smoke": {"archs": 6, "seeds": [0], "rmi": SMOKE,
               **_teacher_ladder([1], 1, 500, 500, {**RESNET20, "epochs": 1, "lr": 0.01, "limit": 500, "seed": 0},
                                 {"model": "nb201", "arch": nb201.arch_of(BEST_NB201), "C": 4, "N": 1,
-                                 "epochs": 1, "limit": 500, "seed": 0})},
+                                 "epochs": 1, "limit": 500, "seed": 0}),
+              "paper_size": {"archs": 5, "seeds": [0], "rmi": {**SMOKE, "N": 2}, "panels": {},
+                             "graded": [{"model": "resnet20", "init": "scratch", "lr": 0.1, "limit": 500, "seed": 0,
+                                         "test_limit": 500, "epochs": 1}, {**RESNET20, "test_limit": 500}]}},
     # teachers: ResNet-20 from scratch on 10k images (snapshots after 1, 2, 4, 8 epochs),
     # the pretrained ResNet-20, it fine-tuned 1 epoch, an NB201 net (best arch, C=16, N=1, 5 epochs)
+    # and at the paper's candidate size (C=16, N=5, 150 steps; 30 archs x 2 seeds) three of them,
+    # spanning 56-86%: the scratch ResNet-20 after 8 epochs, the pretrained ResNet-20 and notebook
+    # 01's fine-tuned teacher (the same spec, so its scores are 01's beta = 0.8 runs)
     "cpu": {"archs": 40, "seeds": [0], "rmi": {**CPU, "steps": 100},
             **_teacher_ladder([1, 2, 4, 8], 8, 10000, 2000, CPU_FINETUNED,
                               {"model": "nb201", "arch": nb201.arch_of(BEST_NB201), "C": 16, "N": 1,
-                               "epochs": 5, "limit": 10000, "seed": 0})},
+                               "epochs": 5, "limit": 10000, "seed": 0}),
+            "paper_size": {"archs": 30, "seeds": [0, 1], "rmi": {"steps": 150}, "panels": {},
+                           "graded": [{"model": "resnet20", "init": "scratch", "lr": 0.1, "limit": 10000, "seed": 0,
+                                       "test_limit": 2000, "epochs": 8},
+                                      {**RESNET20, "test_limit": 2000}, CPU_FINETUNED]}},
     "paper": {"archs": 100, "seeds": [0, 1, 2], "rmi": {},
               **_teacher_ladder([1, 2, 3, 5, 10, 20, 40], 20, None, None, PAPER_FINETUNED,
                                 {"model": "nb201", "arch": nb201.arch_of(BEST_NB201), "C": 16, "N": 5,
-                                 "epochs": 50, "limit": None, "seed": 0})},
+                                 "epochs": 50, "limit": None, "seed": 0}), "paper_size": None},
 }
 PANEL_TITLES = {"a": "(a) NB201 architecture as teacher", "b": "(b) ResNet-20 teacher",
                 "c": "(c) ResNet-20 trained briefly"}
@@ -65,7 +75,8 @@ SOURCE = "RMI-NAS (Zheng et al., CVPR 2022) Sec. 4.2, Fig. 3b"
 SOURCE_SUPP = "RMI-NAS supplement Sec. 3, Fig. 1"
 
 __all__ = ["NOTEBOOK", "PROFILES", "PANEL_TITLES", "PAPER_TEACHER_THRESHOLD", "start", "resolve",
-           "rmi_settings", "teacher_table", "teacher_sweep", "tau_summary", "figure", "figure_panels", "claims"]
+           "rmi_settings", "teacher_table", "teacher_sweep", "sweeps", "summaries", "tau_summary", "figure",
+           "figure_panels", "claims", "scale_claims"]
 
 
 def start(namespace: dict):
@@ -100,13 +111,25 @@ def teacher_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFr
     specs = {teachers.key(s): s for s in [*p["graded"], *p["panels"].values()]}
     panels = {teachers.key(s): k for k, s in p["panels"].items()}
     frames = []
-    for key, spec in specs.items():
-        acc = teachers.test_accuracy(spec, root=p.root, progress=progress)
-        for s in [seed + k for k in p["seeds"]]:
-            res = rmi.evaluate(archs, rmi_settings(p, teacher=spec), s, root=p.root, progress=progress)
+    for s in [seed + k for k in p["seeds"]]:  # seed by seed: a stopped run leaves whole seeds behind
+        for key, spec in specs.items():
+            acc = teachers.test_accuracy(spec, root=p.root, progress=progress)
+            res = _rmi.evaluate(p, archs, rmi_settings(p, teacher=spec), s, progress)
             frames.append(_rmi.score_frame(archs, res, s, teacher=teachers.label(spec), teacher_acc=acc,
                                            panel=panels.get(key, ""), spec=key))
-    return pd.concat(frames, ignore_index=True)
+    return _rmi.complete(pd.concat(frames, ignore_index=True), ["spec"],
+                         planned=len(archs) * len(p["seeds"]) * len(specs))
+
+
+def sweeps(p: Profile, seed: int = 0, progress: bool = True) -> dict[str, tuple[Profile, pd.DataFrame]]:
+    """`teacher_sweep` at the profile's scale and at its paper-size scale: {label: (profile, scores)}."""
+    return _rmi.sweeps(p, teacher_sweep, seed, progress)
+
+
+def summaries(runs: dict) -> pd.DataFrame:
+    """`tau_summary` of every scale of `sweeps`, stacked with a leading "scale" column (a partial
+    scale with fewer than _rmi.MIN_ARCHS complete architectures is left out)."""
+    return _rmi.summaries(runs, lambda p, scores: (scores, tau_summary(scores)))[1]
 
 
 def tau_summary(scores: pd.DataFrame) -> pd.DataFrame:
@@ -124,12 +147,14 @@ def tau_summary(scores: pd.DataFrame) -> pd.DataFrame:
 def figure(summary: pd.DataFrame, profile: str):
     """tau against teacher accuracy (bootstrap intervals as error bars) with the paper's 85%."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    yerr = np.vstack([summary["tau_mean"] - summary["tau_lo"], summary["tau_hi"] - summary["tau_mean"]])
-    ax.errorbar(summary["teacher_acc"], summary["tau_mean"], yerr=np.nan_to_num(yerr), fmt="o", capsize=4,
-                label=f"measured ({profile}; 95% bootstrap interval)")
-    for _, r in summary.iterrows():
-        ax.annotate(r["teacher"], (r["teacher_acc"], r["tau_mean"]), fontsize=6, xytext=(3, 3),
-                    textcoords="offset points")
+    scales = summary.groupby("scale", sort=False) if "scale" in summary else [("", summary)]
+    for k, (scale, rows) in enumerate(scales):
+        yerr = np.vstack([rows["tau_mean"] - rows["tau_lo"], rows["tau_hi"] - rows["tau_mean"]])
+        ax.errorbar(rows["teacher_acc"], rows["tau_mean"], yerr=np.nan_to_num(yerr), fmt="os"[k % 2], capsize=4,
+                    color=f"C{k}", label=f"{scale + ': ' if scale else ''}measured ({profile}; 95% bootstrap interval)")
+        for _, r in rows.iterrows():
+            ax.annotate(r["teacher"], (r["teacher_acc"], r["tau_mean"]), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points", color=f"C{k}")
     ax.axvline(PAPER_TEACHER_THRESHOLD, color="C3", ls="--", lw=1, label="paper: > 85% is enough")
     ax.set(xlabel="teacher test accuracy on the CIFAR-10 in use (%)", ylabel="Kendall tau (score vs test acc.)",
            title="Fig. 3b: tau vs teacher accuracy")
@@ -178,8 +203,18 @@ def _acc_text(acc: float, spec: dict) -> str:
     return f"{acc:.2f}% [{lo:.2f}, {hi:.2f}] (Wilson 95%, {n:,} test images)"
 
 
-def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
-    """Three claims from the stored scores and teacher accuracies.
+def claims(runs: dict) -> list[Claim]:
+    """The claims of `scale_claims` at every scale of `sweeps`; the paper-size scale's ids end in
+    "_paper_size" (it has no panel teachers, so no supplement claim)."""
+    out = []
+    for k, (p, scores) in enumerate(runs.values()):
+        out += scale_claims(p, scores, suffix="_paper_size" if k else "")
+    return out
+
+
+def scale_claims(p: Profile, scores: pd.DataFrame, suffix: str = "") -> list[Claim]:
+    """Three claims from the stored scores and teacher accuracies of one scale (the third only
+    where the scale has the supplement's panel teachers).
 
     tau_grows_with_teacher_acc (Fig. 3b) -- r = Kendall correlation, over the graded teachers,
     between teacher test accuracy and the teacher's RMI tau; its interval comes from the paired
@@ -199,6 +234,17 @@ def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
     reported), differs if one lies below 0, inconclusive otherwise.
     """
     specs = {teachers.key(s): s for s in p["graded"]}
+    progress = _rmi.progress_text(scores)
+    if scores["index"].nunique() < _rmi.MIN_ARCHS:
+        scale = _rmi.scale(p, seeds=len(p["seeds"]), teacher=f"{len(specs)} graded teachers") + f" ({progress})"
+        return [Claim(id=cid + suffix, claim=text, source=SOURCE, paper=paper, measured="not measured yet",
+                      verdict="not run", scale=scale, reason=progress or "no architecture scored")
+                for cid, text, paper in (
+                    ("tau_grows_with_teacher_acc", "Kendall tau of the RMI score grows with the teacher's test accuracy",
+                     "tau increases with teacher accuracy (values not in the text)"),
+                    ("teacher_above_85_suffices", "a teacher above 85% test accuracy makes the RMI score a good "
+                                                  "indicator (ranks at least as well as weaker teachers)",
+                     "> 85% is 'suitable enough'"))]
     graded = scores[scores["spec"].isin(specs)]
     acc = graded.groupby("spec")["teacher_acc"].first()
     label = graded.groupby("spec")["teacher"].first()
@@ -209,6 +255,7 @@ def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
     scale = _rmi.scale(p, seeds=n_seeds, teacher=f"{len(specs)} graded teachers measured at {lo_acc:.2f}% to "
                                                  f"{hi_acc:.2f}% on {'/'.join(f'{t:,}' for t in test_imgs)} "
                                                  f"CIFAR-10 test images")
+    scale += f" ({progress})" if progress else ""
     point, reps = tau_replicates(graded)
     keys = list(acc.sort_values().index)
     out = []
@@ -221,7 +268,7 @@ def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
     verdict = interval_verdict(lo, hi, threshold=0.0, expect="above")
     why = {"holds": "the correlation's interval lies above 0", "differs": "the correlation's interval lies below 0",
            "inconclusive": "the correlation's interval includes 0"}[verdict]
-    out.append(Claim(id="tau_grows_with_teacher_acc", claim="Kendall tau of the RMI score grows with the teacher's "
+    out.append(Claim(id="tau_grows_with_teacher_acc" + suffix, claim="Kendall tau of the RMI score grows with the teacher's "
                                                             "test accuracy", source=SOURCE,
                      paper="tau increases with teacher accuracy (values not in the text)",
                      measured=f"Kendall r(teacher accuracy, tau) = {interval(r, lo, hi, signed=True)} over "
@@ -233,7 +280,7 @@ def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
                             f"inconclusive"))
 
     # (2) above 85% suffices
-    base = dict(id="teacher_above_85_suffices", claim="a teacher above 85% test accuracy makes the RMI score a good "
+    base = dict(id="teacher_above_85_suffices" + suffix, claim="a teacher above 85% test accuracy makes the RMI score a good "
                                                       "indicator (ranks at least as well as weaker teachers)",
                 source=SOURCE, paper="> 85% is 'suitable enough'", scale=scale)
     high = [k for k in keys if acc[k] > PAPER_TEACHER_THRESHOLD]
@@ -271,6 +318,8 @@ def claims(p: Profile, scores: pd.DataFrame) -> list[Claim]:
                                 f"0; value = the difference with the lowest bound (vs {label[worst[1]]})"))
 
     # (3) supplement Fig. 1
+    if not p["panels"]:
+        return out
     pan = {k: teachers.key(s) for k, s in p["panels"].items()}
     pscores = scores[scores["spec"].isin(pan.values())]
     boot = bootstrap_tau(pscores, "spec", **BOOT).set_index("spec")
