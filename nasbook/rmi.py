@@ -39,6 +39,13 @@ forward under bfloat16 autocast (AMX on these CPUs, tensor cores on a GPU) with 
 cross-entropy in fp32. It changes the scores (bench/rmi_speed.py prints by how much), so it is
 part of a bf16 score's store key.
 
+Engines (settings["engine"], not keyed): "loop" runs the group's networks one after the other
+in each step; "batched" trains them as one StackedNB201 (nasbook.spaces.nb201_stacked: grouped
+convolutions, per-candidate BatchNorm and CKA), the same maths in another summation order
+(tests/test_rmi.py compares both step by step). "auto" picks ENGINES[device type]: batched on a
+GPU (x4 the official loop on an H200, bench/results/rmi_speed_h200.json), the loop on a CPU
+(where grouped convolutions are about 2x slower than the loop, bench/results/rmi_speed_cpu.json).
+
 K candidates are trained at once (`group`): one module list, the sum of their independent
 losses, one SGD optimiser. Gradients of independent networks do not interact, and SGD with
 momentum and weight decay acts elementwise, so this equals evaluating them one by one.
