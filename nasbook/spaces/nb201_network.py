@@ -148,6 +148,18 @@ class Head(nn.Module):
         return self.classifier(x.mean((2, 3)))
 
 
+def run_stages(x, stages, reductions) -> list:
+    """The outputs of the three cell stages of the NB201 skeleton, from the stem's output:
+    stage 1, reduction, stage 2, reduction, stage 3 (shared by TinyNetwork and StackedNB201)."""
+    out = []
+    for s, stage in enumerate(stages):
+        if s > 0:
+            x = reductions[s - 1](x)
+        x = stage(x)
+        out.append(x)
+    return out
+
+
 class TinyNetwork(nn.Module):
     """The NB201 macro skeleton around any cell: `cell_fn(C) -> module` (C in, C out).
 
@@ -169,13 +181,8 @@ class TinyNetwork(nn.Module):
         """Logits; with return_stages also [stage 1, stage 2, stage 3]: the outputs of the first
         two cell stages and the third stage after the head's BN + ReLU (`lastact`), as the
         RMI-NAS code compares them (XNAS NASBench201 `forward_with_features`)."""
-        x = self.stem(x)
-        stages = []
-        for s, stage in enumerate(self.stages):
-            if s > 0:
-                x = self.reductions[s - 1](x)
-            x = stage(x)
-            stages.append(x)
+        stages = run_stages(self.stem(x), self.stages, self.reductions)
+        x = stages[-1]
         if not return_stages:
             return self.head(x)
         stages[2] = self.head.lastact(x)

@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .nb201 import EDGES, OPS
-from .nb201_network import InferCell, TinyNetwork, live_edges
+from .nb201_network import InferCell, TinyNetwork, run_stages
 
 CONV_OPS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
 
@@ -155,13 +155,8 @@ class StackedNB201(nn.Module):
         self.fc_bias = nn.Parameter(torch.stack([n.head.classifier.bias.detach() for n in nets]).clone())
 
     def forward(self, x):
-        x = self.stem_bn(self.stem_conv(x))
-        stages = []
-        for s, stage in enumerate(self.stages):
-            if s > 0:
-                x = self.reductions[s - 1](x)
-            x = stage(x)
-            stages.append(x)
+        stages = run_stages(self.stem_bn(self.stem_conv(x)), self.stages, self.reductions)
+        x = stages[2]
         stages[2] = F.relu(self.lastact(x))
         B = x.shape[0]
         pooled = stages[2].mean((2, 3)).view(B, self.K, -1)                     # [B, K, 4C]
