@@ -382,15 +382,16 @@ def default_group(device=None) -> int:
 class _Context:
     """Teacher and batch, built on first use only (so stored results need no teacher)."""
 
-    def __init__(self, settings: dict, seed: int, root, device):
+    def __init__(self, settings: dict, seed: int, root, device, progress: bool = True):
         self.settings, self.seed, self.root, self.device = settings, seed, root, device
+        self.progress = progress
         self._batch = None
 
     @property
     def batch(self) -> Batch:
         if self._batch is None:
             from . import teacher as teachers
-            t = teachers.load(self.settings["teacher"], root=self.root, device=self.device)
+            t = teachers.load(self.settings["teacher"], root=self.root, device=self.device, progress=self.progress)
             self._batch = make_batch(t, self.settings, self.seed, self.device)
         return self._batch
 
@@ -420,7 +421,7 @@ def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, 
         with store.claim(missing) as mine:
             for chunk in [mine[i:i + group] for i in range(0, len(mine), group)]:
                 with item_clock(f"RMI chunk of {len(chunk)} architectures"):  # stops before a deadline
-                    ctx = ctx or _Context(s, seed, store.root, device)
+                    ctx = ctx or _Context(s, seed, store.root, device, progress)
                     for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
                         store.put(arch, result)
                 bar.update(len(chunk))

@@ -16,7 +16,7 @@ BENCH_ARGS=${BENCH_ARGS:-}  # more options of bench/rmi_speed.py, e.g. "--cudnn-
 RESERVE_S=${RESERVE_S:-25}  # python start-up, the archive and the manifest
 start=$(date +%s)
 mkdir -p "$out"
-export NASBOOK_DATA=.gpu-data PYTHONPATH=. TQDM_DISABLE=1  # progress bars would flood the one log that comes back
+export NASBOOK_DATA=.gpu-data PYTHONPATH=.   # (the burst turns progress bars off: one line per step)
 { python3 --version; python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
   nproc; } 2>&1 | tee "$out/machine.txt"
