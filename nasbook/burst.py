@@ -235,8 +235,7 @@ def check_shared_checkpoints(root: Path) -> None:
         for run_dir in sorted((root / experiment).glob("*/")):
             items = run_dir / "items"
             if items.is_dir() and any(items.iterdir()) and not any((run_dir / "artifacts").glob("*.pt")):
-                rel = run_dir.relative_to(root.parent.parent) if root.parent.parent in run_dir.parents else run_dir
-                raise BurstError(f"{rel} has stored results but no checkpoint here; retraining it would give "
+                raise BurstError(f"{_relative(run_dir)} has stored results but no checkpoint here; retraining it would give "
                                  f"another network. Send {root.name}'s {experiment} folder along (e.g. carry "
                                  f"results/{root.name}/{experiment}) or import the archive that has its checkpoint")
 

@@ -102,9 +102,10 @@ SIGNAL_PROFILES = {
 
 _NOT_KEYED = ("group", "progress", "channels_last", "engine")  # how a score is computed, not what it is
 
-# "precision": "fp32" (the default, as the paper) or "bf16" (the candidate's forward under bfloat16
-# autocast; CKA and cross-entropy in fp32). bf16 changes the scores, so it keys them; fp32 is
-# left out of the key, so every score stored before the option existed stays valid.
+# Options that key a score only when they differ from their default, so that every score stored
+# before the option existed keeps its key. "precision": "fp32" (as the paper) or "bf16" (the
+# candidate's forward under bfloat16 autocast; CKA and cross-entropy in fp32).
+OPTIONS = {"precision": "fp32"}
 PRECISIONS = ("fp32", "bf16")
 
 # the training engine per device type when settings["engine"] is "auto" (see train_group;
@@ -123,10 +124,10 @@ def resolve(settings: dict | None) -> dict:
                         f"or None for the paper's, got {settings!r}")
     s = dict(PAPER)
     if settings:
-        unknown = set(settings) - set(PAPER) - set(_NOT_KEYED) - {"precision"}
+        unknown = set(settings) - set(PAPER) - set(_NOT_KEYED) - set(OPTIONS)
         if unknown:
             raise ValueError(f"unknown RMI setting(s) {sorted(unknown)}: expected keys among "
-                             f"{sorted(PAPER) + list(_NOT_KEYED) + ['precision']} (see nasbook.rmi.PAPER)")
+                             f"{sorted(PAPER) + list(_NOT_KEYED) + list(OPTIONS)} (see nasbook.rmi.PAPER)")
         s.update(settings)
     if not 0.0 <= float(s["beta"]) <= 1.0:
         raise ValueError(f"beta must lie in [0, 1], got {s['beta']}")
@@ -147,7 +148,7 @@ def resolve(settings: dict | None) -> dict:
 def store_config(settings: dict, seed: int) -> dict:
     """What keys a stored score: the settings (less how it is computed) and the seed."""
     keyed = {k: v for k, v in settings.items()
-             if k not in _NOT_KEYED and not (k == "precision" and v == "fp32")}
+             if k not in _NOT_KEYED and not (k in OPTIONS and v == OPTIONS[k])}
     return {**keyed, **REPRESENTATION, "seed": int(seed)}
 
 

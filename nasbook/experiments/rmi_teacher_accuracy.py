@@ -73,6 +73,13 @@ PANEL_TITLES = {"a": "(a) NB201 architecture as teacher", "b": "(b) ResNet-20 te
 PAPER_TEACHER_THRESHOLD = 85.0  # "an accuracy greater than 85% is suitable enough" (Sec. 4.2)
 SOURCE = "RMI-NAS (Zheng et al., CVPR 2022) Sec. 4.2, Fig. 3b"
 SOURCE_SUPP = "RMI-NAS supplement Sec. 3, Fig. 1"
+FIG3B_CLAIMS = {  # the two Fig. 3b statements, at every scale
+    "tau_grows_with_teacher_acc": {"claim": "Kendall tau of the RMI score grows with the teacher's test accuracy",
+                                   "paper": "tau increases with teacher accuracy (values not in the text)"},
+    "teacher_above_85_suffices": {"claim": "a teacher above 85% test accuracy makes the RMI score a good indicator "
+                                           "(ranks at least as well as weaker teachers)",
+                                  "paper": "> 85% is 'suitable enough'"},
+}
 
 __all__ = ["NOTEBOOK", "PROFILES", "PANEL_TITLES", "PAPER_TEACHER_THRESHOLD", "start", "resolve",
            "rmi_settings", "teacher_table", "teacher_sweep", "sweeps", "summaries", "tau_summary", "figure",
@@ -110,12 +117,12 @@ def teacher_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFr
     archs = stratified_sample(p["archs"])
     specs = {teachers.key(s): s for s in [*p["graded"], *p["panels"].values()]}
     panels = {teachers.key(s): k for k, s in p["panels"].items()}
+    accs = {key: teachers.test_accuracy(spec, root=p.root, progress=progress) for key, spec in specs.items()}
     frames = []
     for s in [seed + k for k in p["seeds"]]:  # seed by seed: a stopped run leaves whole seeds behind
         for key, spec in specs.items():
-            acc = teachers.test_accuracy(spec, root=p.root, progress=progress)
             res = _rmi.evaluate(p, archs, rmi_settings(p, teacher=spec), s, progress)
-            frames.append(_rmi.score_frame(archs, res, s, teacher=teachers.label(spec), teacher_acc=acc,
+            frames.append(_rmi.score_frame(archs, res, s, teacher=teachers.label(spec), teacher_acc=accs[key],
                                            panel=panels.get(key, ""), spec=key))
     return _rmi.complete(pd.concat(frames, ignore_index=True), ["spec"],
                          planned=len(archs) * len(p["seeds"]) * len(specs))
@@ -237,14 +244,9 @@ def scale_claims(p: Profile, scores: pd.DataFrame, suffix: str = "") -> list[Cla
     progress = _rmi.progress_text(scores)
     if scores["index"].nunique() < _rmi.MIN_ARCHS:
         scale = _rmi.scale(p, seeds=len(p["seeds"]), teacher=f"{len(specs)} graded teachers") + f" ({progress})"
-        return [Claim(id=cid + suffix, claim=text, source=SOURCE, paper=paper, measured="not measured yet",
+        return [Claim(id=cid + suffix, **FIG3B_CLAIMS[cid], source=SOURCE, measured="not measured yet",
                       verdict="not run", scale=scale, reason=progress or "no architecture scored")
-                for cid, text, paper in (
-                    ("tau_grows_with_teacher_acc", "Kendall tau of the RMI score grows with the teacher's test accuracy",
-                     "tau increases with teacher accuracy (values not in the text)"),
-                    ("teacher_above_85_suffices", "a teacher above 85% test accuracy makes the RMI score a good "
-                                                  "indicator (ranks at least as well as weaker teachers)",
-                     "> 85% is 'suitable enough'"))]
+                for cid in FIG3B_CLAIMS]
     graded = scores[scores["spec"].isin(specs)]
     acc = graded.groupby("spec")["teacher_acc"].first()
     label = graded.groupby("spec")["teacher"].first()
@@ -268,9 +270,8 @@ def scale_claims(p: Profile, scores: pd.DataFrame, suffix: str = "") -> list[Cla
     verdict = interval_verdict(lo, hi, threshold=0.0, expect="above")
     why = {"holds": "the correlation's interval lies above 0", "differs": "the correlation's interval lies below 0",
            "inconclusive": "the correlation's interval includes 0"}[verdict]
-    out.append(Claim(id="tau_grows_with_teacher_acc" + suffix, claim="Kendall tau of the RMI score grows with the teacher's "
-                                                            "test accuracy", source=SOURCE,
-                     paper="tau increases with teacher accuracy (values not in the text)",
+    out.append(Claim(id="tau_grows_with_teacher_acc" + suffix, **FIG3B_CLAIMS["tau_grows_with_teacher_acc"],
+                     source=SOURCE,
                      measured=f"Kendall r(teacher accuracy, tau) = {interval(r, lo, hi, signed=True)} over "
                               f"{len(keys)} graded teachers; tau from {point[keys[0]]:.2f} ({label[keys[0]]}, "
                               f"{accs[0]:.2f}%) to {point[keys[-1]]:.2f} ({label[keys[-1]]}, {accs[-1]:.2f}%) ({n})",
@@ -280,9 +281,8 @@ def scale_claims(p: Profile, scores: pd.DataFrame, suffix: str = "") -> list[Cla
                             f"inconclusive"))
 
     # (2) above 85% suffices
-    base = dict(id="teacher_above_85_suffices" + suffix, claim="a teacher above 85% test accuracy makes the RMI score a good "
-                                                      "indicator (ranks at least as well as weaker teachers)",
-                source=SOURCE, paper="> 85% is 'suitable enough'", scale=scale)
+    base = dict(id="teacher_above_85_suffices" + suffix, **FIG3B_CLAIMS["teacher_above_85_suffices"], source=SOURCE,
+                scale=scale)
     high = [k for k in keys if acc[k] > PAPER_TEACHER_THRESHOLD]
     low = [k for k in keys if acc[k] <= PAPER_TEACHER_THRESHOLD]
     if not high or not low:
