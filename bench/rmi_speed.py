@@ -2,7 +2,10 @@
 NB201 network (xautodl's TinyNetwork, stages taken with forward hooks as XNAS does) trained
 one architecture at a time, nasbook's network in the same loop (contiguous memory,
 channels_last, and channels_last with the bf16 option), and nasbook's batched engine (K candidates in one StackedNB201, see
-nasbook.spaces.nb201_stacked). Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
+nasbook.spaces.nb201_stacked). On a CPU with several cores also nasbook's loop with one
+architecture per core (a pool of one-thread processes, as `nasbook run ... --executor ray` with
+NASBOOK_RAY_CPUS=1 runs them; the time is the pool's wall time per architecture): small
+convolutions do not spread well over threads, whole architectures do. Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
 fp32, on the device of nasbook.config.device() (CPU here, CUDA on a GPU machine). Repetitions
 are interleaved (A B C D A B C D ...) so that a busy machine slows every way alike; the ratios
 are what to read.
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import platform
 import sys
 import time
@@ -89,6 +94,7 @@ def main():
                     help="let cuDNN time its algorithms for each shape (torch.backends.cudnn.benchmark)")
     ap.add_argument("--tf32", action="store_true", help="allow TF32 in convolutions and matmuls (nasbook's default: fp32)")
     ap.add_argument("--json", help="also write the measurements to this JSON file")
+    ap.add_argument("--no-per-core", action="store_true", help="skip the one-architecture-per-core way (CPU)")
     args = ap.parse_args()
     torch.backends.cudnn.benchmark = args.cudnn_benchmark
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32
@@ -108,6 +114,12 @@ def main():
     times = {"official loop (xautodl)": [], "nasbook loop, contiguous": [], "nasbook loop, channels_last": [],
              "nasbook loop, channels_last, bf16": [], batched: []}
     scores = {"contiguous": [], "channels_last": [], "channels_last, bf16": [], "batched": []}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    pool = None
+    if device.type == "cpu" and cores > 1 and not args.no_per_core:
+        per_core = f"nasbook loop, channels_last, 1 arch per core ({cores} processes x 1 thread)"
+        times[per_core], scores["per core"] = [], []
+        pool = multiprocessing.get_context("spawn").Pool(cores, initializer=torch.set_num_threads, initargs=(1,))
 
     def sync():
         if device.type == "cuda":
@@ -116,6 +128,8 @@ def main():
     warm = {**s, "steps": 2, "record_every": 2}  # kernels chosen and caches filled before timing
     train_official(archs[0], batch, warm)
     rmi.train_group(archs[:group], batch, {**warm, "engine": "batched"}, 0, device)
+    if pool is not None:
+        pool.map(_train_one, [(archs[0], batch, warm)] * cores, chunksize=1)
     for _ in range(args.repeats):  # interleaved: a busy machine slows every way alike
         for arch in archs[:args.loop_archs]:
             sync()
@@ -126,10 +140,18 @@ def main():
                                     0, device)[0]
                 times[f"nasbook loop, {name}"].append(r["seconds"])
                 scores[name].append(r["score"])
+        if pool is not None:  # the same architectures, one per core at a time
+            loop = archs[:args.loop_archs]
+            t0 = time.perf_counter()
+            scores["per core"] += pool.map(_train_one, [(a, batch, s) for a in loop], chunksize=1)
+            times[per_core] += [(time.perf_counter() - t0) / len(loop)] * len(loop)
         for i in range(0, len(archs), group):
             results = rmi.train_group(archs[i:i + group], batch, {**s, "engine": "batched"}, 0, device)
             times[batched] += [r["seconds"] for r in results]
             scores["batched"] += [r["score"] for r in results]
+    if pool is not None:
+        pool.close()
+        pool.join()
     print(f"device {device} ({_device_name(device)}), torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"C={s['C']}, N={s['N']}, {s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, "
           f"{'TF32' if args.tf32 else 'fp32'}{', cudnn.benchmark' if args.cudnn_benchmark else ''}")
@@ -152,6 +174,12 @@ def main():
                          "repeats": args.repeats, "group": group, "loop_archs": len(archs[:args.loop_archs]),
                          "cudnn_benchmark": args.cudnn_benchmark, "tf32": args.tf32},
             "ways": rows, "score_differences": diffs}, indent=1))
+
+
+def _train_one(job) -> float:
+    """One architecture in a pool process (one torch thread): its score."""
+    arch, batch, s = job
+    return rmi.train_group([arch], batch, {**s, "engine": "loop"}, 0, "cpu")[0]["score"]
 
 
 def _device_name(device) -> str:
