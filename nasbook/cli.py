@@ -1,6 +1,6 @@
 """The command line: run notebooks, manage data.
 
-    nasbook run [NOTEBOOK ...] --profile smoke|cpu|paper [--from-results] [-p name=value ...]
+    nasbook run [NOTEBOOK ...] --profile smoke|cpu|paper [--from-results] [--executor local|ray] [-p name=value ...]
     nasbook list
     nasbook claims [--profile cpu] [--readme]
     nasbook store check [--repair]
@@ -14,7 +14,9 @@ build/<profile>/, renders an HTML report there, and leaves figures, tables and t
 manifest under figures/<profile>/<NN_name>/, and collects every notebook's computed claims
 into figures/<profile>/claims.csv (+ .md). --from-results forbids computing: every
 number must come from the committed result store (this is how CI checks that the
-committed figures still come out of the code).
+committed figures still come out of the code). --executor ray computes the independent items
+of the result store as Ray tasks on several GPUs or machines (nasbook.executor); the notebooks
+and what they store stay the same.
 
 `burst` (nasbook.burst) runs a profile's pending work on a lent GPU until a deadline and
 leaves it as one archive; `burst --import` merges such an archive into results/. It imports
@@ -106,6 +108,19 @@ def check_params(path: Path, params: dict) -> None:
                              f"{', '.join(known)} (see its cell tagged 'parameters')")
 
 
+def check_executor() -> None:
+    """A bad NASBOOK_EXECUTOR, or Ray asked for but not installed: one line here, before any
+    notebook starts (the kernel would fail the same way in its first computing cell)."""
+    import importlib.util
+
+    from . import executor
+    try:
+        if executor.name() == "ray" and importlib.util.find_spec("ray") is None:
+            raise executor.ExecutorError(f"--executor ray needs Ray, which is not installed: {executor.HINT}")
+    except executor.ExecutorError as exc:
+        raise SystemExit(f"nasbook: {exc}") from None
+
+
 def cmd_run(args) -> int:
     profiles.check(args.profile)
     params = {"seed": args.seed}
@@ -119,6 +134,9 @@ def cmd_run(args) -> int:
         check_params(path, params)
     if args.from_results:
         os.environ["NASBOOK_RESULTS_ONLY"] = "1"
+    if args.executor:
+        os.environ["NASBOOK_EXECUTOR"] = args.executor  # reaches the kernel, as every NASBOOK_* setting does
+    check_executor()
     config.absolute_dirs(os.environ)  # the kernel runs in notebooks/: pass absolute paths (relative = from ROOT)
     build = Path(args.build).resolve() if args.build else config.ROOT / "build" / args.profile
     executed, failed = [], []
@@ -285,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--from-results", action="store_true", help="never compute; read every number from the result store")
     run.add_argument("--build", help="where executed notebooks and the HTML report go (default build/<profile>)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML report")
+    run.add_argument("--executor", choices=["local", "ray"],
+                     help="where the store's independent items are computed: here (local, the default) or as Ray "
+                          "tasks on the cluster NASBOOK_RAY_ADDRESS names (ray; pip install -e '.[ray]'); sets "
+                          "NASBOOK_EXECUTOR")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("list", help="list notebooks").set_defaults(fn=cmd_list)
     c = sub.add_parser("claims", help="collect the notebooks' computed claims into figures/<profile>/claims.csv")

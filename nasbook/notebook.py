@@ -17,7 +17,7 @@ import ast
 from pathlib import Path
 
 from . import claims as registry
-from . import config, profiles
+from . import config, executor, profiles
 from .outputs import Outputs
 
 NOTEBOOKS = config.ROOT / "notebooks"
@@ -90,7 +90,9 @@ class Session:
     def finish(self) -> Saved:
         if self.claims:
             self.out.table(self.claims_frame(), "claims", floatfmt=".4g")
-        return Saved(self.out.finish())
+        saved = Saved(self.out.finish())
+        executor.close()  # the run's Ray tasks are over (nasbook run --executor ray)
+        return saved
 
 
 def start(notebook: str, table: dict, namespace: dict) -> Session:

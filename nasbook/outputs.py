@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from . import config, profiles
+from . import config, executor, profiles
 from .files import atomic_path, atomic_write, used_data_files
 
 PACKAGES = ("torch", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn", "papermill", "jupytext")
@@ -111,7 +111,8 @@ def burst_records(profile: str) -> list[dict]:
     return records
 
 
-PROVENANCE = ("git_commit", "finished_utc", "device", "platform", "packages", "data_files_sha256", "command")
+PROVENANCE = ("git_commit", "finished_utc", "device", "executor", "platform", "packages", "data_files_sha256",
+              "command")
 
 
 def provenance() -> dict:
@@ -120,5 +121,6 @@ def provenance() -> dict:
     return {"git_commit": git_commit(),
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "device": str(dev) + (f" ({__import__('torch').cuda.get_device_name()})" if dev.type == "cuda" else ""),
+            "executor": executor.describe(),  # with Ray, "device" is the driver's; the tasks ran on the cluster
             "platform": platform.platform(), "packages": versions(), "data_files_sha256": used_data_files(),
             "command": " ".join(sys.argv[:1])}

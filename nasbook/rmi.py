@@ -64,11 +64,10 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from . import config
+from . import config, executor
 from .spaces import nb201
-from .store import MissingResult, ResultStore, item_clock, nan_to_inf
+from .store import ResultStore, canonical, nan_to_inf
 
 # ---------------------------------------------------------------------------- settings
 
@@ -397,40 +396,103 @@ class _Context:
         return self._batch
 
 
+class _Trainer:
+    """chunk of architectures -> their results (train_group) for one (settings, seed): what an
+    executor runs per chunk. Teacher and batch are built on first use; a copy unpickled in a Ray
+    worker shares them with the other copies there that draw the same batch (the same teacher,
+    pool and seed: every beta of a sweep)."""
+
+    shared = False  # True in a copy unpickled in a worker (__setstate__)
+
+    def __init__(self, settings: dict, seed: int, root, device, progress: bool = True):
+        self.settings, self.seed, self.root, self.device = settings, int(seed), root, device
+        self.progress = progress  # a teacher trained here shows its bar (never in a worker)
+        self.ctx = None
+
+    def __call__(self, chunk: list[str]) -> list[dict]:
+        device = self.device or config.device()
+        if self.ctx is None:
+            key = (canonical({k: self.settings[k] for k in BATCH_KEYS}), self.seed, str(self.root), str(device))
+            self.ctx = _WORKER_CONTEXTS.get(key) if self.shared else None
+            if self.ctx is None:
+                self.ctx = _Context(self.settings, self.seed, self.root, device, self.progress)
+                if self.shared:
+                    if len(_WORKER_CONTEXTS) >= 8:
+                        _WORKER_CONTEXTS.clear()
+                    _WORKER_CONTEXTS[key] = self.ctx
+        return train_group(chunk, self.ctx.batch, self.settings, self.seed, device)
+
+    def __getstate__(self):
+        return {k: v for k, v in vars(self).items() if k != "ctx"}
+
+    def __setstate__(self, state):
+        vars(self).update(state, ctx=None, shared=True, progress=False)
+
+
+_WORKER_CONTEXTS: dict = {}  # (batch settings, seed, root, device) -> _Context, in a Ray worker process
+BATCH_KEYS = ("teacher", "gamma", "batch_size", "teacher_bn_train")  # the settings make_batch reads
+
+
 def rmi_store(settings: dict, seed: int, root=None) -> ResultStore:
     return ResultStore("rmi_scores", store_config(settings, seed), root=root)
+
+
+def _job(archs: Sequence[str], s: dict, seed: int, *, root, device, group, runner,
+         progress: bool = True) -> executor.Job:
+    """The executor Job of `archs` (nb201 strings) under resolved settings `s` and `seed`."""
+    group = int(group or s.get("group") or default_group(runner.device(device)))
+    store = rmi_store(s, seed, root)
+    if runner is not executor.LOCAL and any(a not in store for a in archs) and not store.readonly:
+        _prepare_teacher(s["teacher"], store.root, progress)
+    trainer = _Trainer(s, seed, store.root, device if runner is not executor.LOCAL else device or config.device(),
+                       progress)
+    return executor.Job(store, archs, trainer, chunk=group, what=f"RMI seed {seed}",
+                        label="RMI chunk of {n} architectures")
+
+
+_PREPARED: set = set()  # teachers this process made sure are trained and stored
+
+
+def _prepare_teacher(spec: dict, root, progress: bool = True) -> None:
+    """Train (and store) a teacher here, once, before Ray tasks load it from the store: tasks
+    never train one each."""
+    from . import teacher as teachers
+    key = (teachers.key(spec), str(root))
+    if key not in _PREPARED:
+        teachers.load(spec, root=root, progress=progress)
+        _PREPARED.add(key)
 
 
 def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, *, root=None,
              device=None, group: int | None = None, progress: bool = True,
              stored_only: bool = False) -> list[dict | None]:
-    """Stored RMI results (see train_group) of `archs`, computing only the missing ones.
+    """Stored RMI results (see train_group) of `archs`, computing only the missing ones, in
+    chunks of `group` on the configured executor (nasbook.executor: here, or Ray tasks).
     stored_only: compute nothing, None for an architecture not stored (a run still in progress)."""
     s = resolve(settings)
-    group = int(group or s.get("group") or default_group(device))
-    device = device or config.device()
     archs = [nb201.to_str(a) for a in archs]
     store = rmi_store(s, seed, root)
     if stored_only:
         return [store.get(a) if a in store else None for a in archs]
-    missing = list(dict.fromkeys(a for a in archs if a not in store))
-    if missing and store.readonly:
-        raise MissingResult(store._missing(missing[0]))
-    bar = tqdm(total=len(missing), desc=f"RMI seed {seed}", disable=not progress, leave=False)
-    ctx = None
-    while missing:  # compute the items no other process holds; then wait for the others
-        with store.claim(missing) as mine:
-            for chunk in [mine[i:i + group] for i in range(0, len(mine), group)]:
-                with item_clock(f"RMI chunk of {len(chunk)} architectures"):  # stops before a deadline
-                    ctx = ctx or _Context(s, seed, store.root, device, progress)
-                    for arch, result in zip(chunk, train_group(chunk, ctx.batch, s, seed, device)):
-                        store.put(arch, result)
-                bar.update(len(chunk))
-        missing = [a for a in missing if a not in store]
-        if missing:
-            store.wait_for(missing[0])
-    bar.close()
+    runner = executor.current()
+    runner.run([_job(archs, s, seed, root=root, device=device, group=group, runner=runner, progress=progress)],
+               progress)
     return [store.get(a) for a in archs]
+
+
+def evaluate_many(requests: Sequence[tuple], *, root=None, device=None, group: int | None = None,
+                  progress: bool = True) -> list[list[dict]]:
+    """`evaluate(archs, settings, seed)` of every (archs, settings, seed) in `requests`. With a
+    distributed executor every missing chunk of every request is in flight at once (a sweep over
+    betas and seeds fills a cluster); locally the requests run one after the other, as separate
+    `evaluate` calls."""
+    runner = executor.current()
+    if runner is not executor.LOCAL:
+        jobs = [_job([nb201.to_str(a) for a in archs], resolve(settings), seed, root=root, device=device,
+                     group=group, runner=runner, progress=progress) for archs, settings, seed in requests]
+        runner.run(jobs, progress)
+    return [evaluate(archs, settings, seed, root=root, device=device, group=group, progress=progress)
+            for archs, settings, seed in requests]
 
 
 def scores(archs: Sequence[str], settings: dict | None = None, seed: int = 0, **kwargs) -> np.ndarray:

@@ -92,6 +92,15 @@ def evaluate(p: Profile, archs, settings: dict, seed: int, progress: bool = True
     return rmi.evaluate(archs, settings, seed, root=p.root, progress=progress, stored_only=stored_only)
 
 
+def evaluate_many(p: Profile, requests, progress: bool = True) -> list[list[dict | None]]:
+    """`evaluate` of every (archs, settings, seed) in `requests`: with a distributed executor
+    (nasbook.executor) all of them are in flight at once (`rmi.evaluate_many`); locally one after
+    the other, exactly as separate `evaluate` calls."""
+    if bool(p.settings.get("partial")) and results_only():
+        return [evaluate(p, archs, settings, seed, progress) for archs, settings, seed in requests]
+    return rmi.evaluate_many(requests, root=p.root, progress=progress)
+
+
 def complete(frame: pd.DataFrame, within: list[str], planned: int) -> pd.DataFrame:
     """The rows a tau can pair: per seed the architectures stored for every combination of
     `within` (e.g. every beta), the first seed's set as reference, and only the seeds that

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.stats import kendalltau
 from tqdm.auto import tqdm
 
-from .. import config, rmi, search, stats
+from .. import config, executor, rmi, search, stats
 from ..claims import Claim
 from ..data.nb201 import DATASETS, TEST, VALID, column, load_table, test_col, valid_col
 from ..notebook import start as _start
@@ -197,6 +197,10 @@ def searches(p: Profile, method: str, signal: str, dataset: str, budget: int, se
         return run(method, signal=signal, budget=budget, seed=seed, dataset=dataset, **options, **extra).to_dict()
 
     seeds = list(seeds)
+    if executor.distributed():  # every seed a task (nasbook.executor), read below as a local run reads them
+        executor.current().run([executor.Job(store, [("seed", int(s)) for s in seeds],
+                                             executor.Each(lambda item: one(int(item[1]))),
+                                             what=f"{method}/{signal}/{dataset}", gpu=signal == "rmi")], progress)
     bar = tqdm(seeds, desc=f"{method}/{signal}/{dataset}", disable=not progress, leave=False)
     return [SearchResult.from_dict(store.compute(("seed", int(s)), lambda s=s: one(int(s)))) for s in bar]
 

@@ -14,6 +14,7 @@ notebook's supernets whenever the settings agree).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import matplotlib.pyplot as plt
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from nasbook import config, profiles
+from nasbook import config, executor, profiles
 from nasbook.claims import Claim
 from nasbook.data import nb201 as bench
 from nasbook.notebook import start as _start
@@ -126,9 +127,12 @@ def supernet(method: str, p: Profile, seed: int, *, max_seconds=None, progress=T
     cfg = method_config(method, p.settings)
     store = p.store(f"nb201_supernet_{cfg['supernet']}", cfg)
     keep = "all" if cfg["supernet"] in ("darts", "none") else "last"
-    return search.train_supernet(cfg["supernet"], cfg, seed, store.artifact(f"s{seed}"), "supernet",
-                                 device=config.device(), max_seconds=max_seconds, keep=keep, progress=progress,
-                                 stop_epoch=stop_epoch), cfg, store
+    # one process at a time trains a supernet (two methods can share one: darts and darts_pt when
+    # their epochs agree, as Ray tasks or two notebooks at once); the next resumes from its checkpoint
+    with store.lock(("supernet", seed)):
+        return search.train_supernet(cfg["supernet"], cfg, seed, store.artifact(f"s{seed}"), "supernet",
+                                     device=config.device(), max_seconds=max_seconds, keep=keep, progress=progress,
+                                     stop_epoch=stop_epoch), cfg, store
 
 
 def supernet_checkpoint(p: Profile, method: str, seed: int, epoch: int):
@@ -155,28 +159,43 @@ def run(method: str, p: Profile, seed: int = 0, *, max_seconds: float | None = N
         stop_epoch: int | None = None) -> SearchResult:
     """One search; the stored result if it exists, else trains/continues the supernet
     (`stop_epoch` stops after that epoch, like a kill: used by the resume test)."""
-    cfg = method_config(method, p.settings)
-    store = p.store(f"nb201_search_{method}", cfg)
-
-    def compute():
-        out, scfg, sstore = supernet(method, p, seed, max_seconds=max_seconds, progress=progress,
-                                     stop_epoch=stop_epoch)
-        if stop_epoch is not None and len(out["history"]) < scfg["epochs"]:
-            raise search.Incomplete(f"stopped after epoch {stop_epoch}")
-        seconds = sum(h["seconds"] for h in out["history"])
-        arch = out["net"].derive()
-        if method in ("darts_pt", "darts_pt_fix"):
-            res = pt.select(out["net"], scfg, seed, sstore.artifact(f"s{seed}"), f"pt_{method}_e{scfg['epochs']}",
-                            device=config.device(), fix_alpha=method == "darts_pt_fix", progress=progress)
-            arch, seconds = res["arch"], seconds + res["seconds"]
-        return _result(method, seed, arch, seconds, [dict(h) for h in out["history"]], out["trace"])
-
+    store = p.store(f"nb201_search_{method}", method_config(method, p.settings))
+    compute = functools.partial(_search, method, p, seed, max_seconds=max_seconds, progress=progress,
+                                stop_epoch=stop_epoch)
     return SearchResult.from_dict(store.compute(("search", seed), compute))
+
+
+def _search(method: str, p: Profile, seed: int, *, max_seconds=None, progress=True, stop_epoch=None) -> dict:
+    """One search, computed (the stored item of `run`): train/continue the supernet, derive."""
+    out, scfg, sstore = supernet(method, p, seed, max_seconds=max_seconds, progress=progress, stop_epoch=stop_epoch)
+    if stop_epoch is not None and len(out["history"]) < scfg["epochs"]:
+        raise search.Incomplete(f"stopped after epoch {stop_epoch}")
+    seconds = sum(h["seconds"] for h in out["history"])
+    arch = out["net"].derive()
+    if method in ("darts_pt", "darts_pt_fix"):
+        res = pt.select(out["net"], scfg, seed, sstore.artifact(f"s{seed}"), f"pt_{method}_e{scfg['epochs']}",
+                        device=config.device(), fix_alpha=method == "darts_pt_fix", progress=progress)
+        arch, seconds = res["arch"], seconds + res["seconds"]
+    return _result(method, seed, arch, seconds, [dict(h) for h in out["history"]], out["trace"])
+
+
+def _search_item(method: str, p: Profile, max_seconds, item) -> dict:
+    """`_search` of a store item ("search", seed): what a Ray task computes."""
+    return _search(method, p, int(item[1]), max_seconds=max_seconds, progress=False)
 
 
 def run_all(p: Profile, seed: int = 0, *, max_seconds: float | None = None,
             progress: bool = False) -> list[SearchResult]:
-    """Every method of the profile at every seed (stored ones are read, not recomputed)."""
+    """Every method of the profile at every seed (stored ones are read, not recomputed). With a
+    distributed executor (nasbook.executor) every (method, seed) search is a task, all at once,
+    each on a GPU where the cluster has them; a search stopped by `max_seconds` is reported, not
+    retried, and continues from its checkpoint in the next run."""
+    if executor.distributed():
+        executor.current().run([executor.Job(p.store(f"nb201_search_{m}", method_config(m, p.settings)),
+                                             [("search", s) for s in seeds(p, seed)],
+                                             executor.Each(functools.partial(_search_item, m, p, max_seconds)),
+                                             what=f"{m} searches", final=(search.Incomplete,))
+                                for m in p["methods"]], progress)
     return [run(m, p, s, max_seconds=max_seconds, progress=progress) for m in p["methods"] for s in seeds(p, seed)]
 
 

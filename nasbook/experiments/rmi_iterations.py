@@ -57,8 +57,9 @@ def iteration_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.Data
     archs = stratified_sample(p["archs"])
     acc = bench.column(bench.test_col(ACC))
     rows = []
-    for s in [seed + k for k in p["seeds"]]:
-        results = _rmi.evaluate(p, archs, rmi_settings(p), s, progress)
+    seeds = [seed + k for k in p["seeds"]]
+    per_seed = _rmi.evaluate_many(p, [(archs, rmi_settings(p), s) for s in seeds], progress)
+    for s, results in zip(seeds, per_seed):
         for arch, r in zip(archs, results):
             if r is None:  # not stored yet (a partial scale rendered read-only)
                 continue

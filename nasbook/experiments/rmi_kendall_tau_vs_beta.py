@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import rmi
+from .. import executor, rmi
 from .. import teacher as teachers
 from ..claims import Claim
 from ..notebook import start as _start
@@ -56,16 +56,16 @@ def beta_sweep(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFrame
     """Per-architecture scores for every (beta, seed): columns index, test_acc, score, beta, seed, ...
     Seeds are seed + each of p["seeds"]."""
     archs = stratified_sample(p["archs"])
-    frames = []
-    for s in [seed + k for k in p["seeds"]]:
-        # blocks of about BLOCK architectures (every k-th of the accuracy-sorted sample, so each
-        # block spans the accuracy range) through every beta: a long run that is stopped leaves
-        # whole architectures (all betas of a seed) behind, which a partial render can use
-        blocks = len(archs) // max(BLOCK, rmi.default_group()) or 1  # a GPU trains a group at once
-        for block in [archs[i::blocks] for i in range(blocks)]:
-            for beta in p["betas"]:
-                results = _rmi.evaluate(p, block, rmi_settings(p, beta=float(beta)), s, progress)
-                frames.append(_rmi.score_frame(block, results, s, beta=float(beta)))
+    # per seed, blocks of about BLOCK architectures (every k-th of the accuracy-sorted sample, so
+    # each block spans the accuracy range) through every beta: a long run that is stopped leaves
+    # whole architectures (all betas of a seed) behind, which a partial render can use. Computed in
+    # this order here; with the Ray executor all at once (_rmi.evaluate_many).
+    group = rmi.default_group(executor.current().device())  # a GPU trains a group at once
+    blocks = len(archs) // max(BLOCK, group) or 1
+    runs = [(block, float(beta), s) for s in [seed + k for k in p["seeds"]]
+            for block in [archs[i::blocks] for i in range(blocks)] for beta in p["betas"]]
+    results = _rmi.evaluate_many(p, [(block, rmi_settings(p, beta=beta), s) for block, beta, s in runs], progress)
+    frames = [_rmi.score_frame(block, res, s, beta=beta) for (block, beta, s), res in zip(runs, results)]
     return _rmi.complete(pd.concat(frames, ignore_index=True), ["beta"],
                          planned=len(archs) * len(p["seeds"]) * len(p["betas"]))
 
