@@ -61,7 +61,7 @@ def main():
         scores["local"] = rmi.scores(timed, s, 0, root=Path(tmp) / "local", progress=False)
         os.environ.update(NASBOOK_EXECUTOR="ray", NASBOOK_RAY_CPUS="1")
         for k in args.workers:
-            ray.init(num_cpus=k, include_dashboard=False, logging_level="WARNING")
+            executor.start_ray(num_cpus=k)
             seconds = timed_evaluate(timed, warm[:2 * k], s, Path(tmp) / f"ray{k}")
             rows.append((f"ray, {k} worker{'s' if k > 1 else ''} (1 thread each)", k, seconds))
             scores[f"ray{k}"] = rmi.scores(timed, s, 0, root=Path(tmp) / f"ray{k}", progress=False)

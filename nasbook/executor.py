@@ -215,6 +215,21 @@ def _cancelling(ray, flight: dict):
         raise
 
 
+def start_ray(attempts: int = 3, **kwargs):
+    """ray.init(**kwargs) (no dashboard, warnings only), tried again when Ray's own startup times
+    out: on a loaded machine the raylet gives its dashboard agent a fixed 15 s to start and then
+    exits (ray-project/ray#65983), which a second start usually survives."""
+    import ray
+    kwargs = {"include_dashboard": False, "logging_level": "WARNING", **kwargs}
+    for attempt in range(1, attempts + 1):
+        try:
+            return ray.init(**kwargs)
+        except Exception as exc:  # Ray raises a bare Exception here
+            if "timed out during startup" not in str(exc) or attempt == attempts:
+                raise
+            ray.shutdown()
+
+
 class Ray:
     """Chunks as Ray tasks (see the module docstring)."""
     name = "ray"
@@ -230,8 +245,7 @@ class Ray:
         except ImportError:
             raise ExecutorError(f"NASBOOK_EXECUTOR=ray needs Ray, which is not installed: {HINT}") from None
         if not ray.is_initialized():
-            address = os.environ.get("NASBOOK_RAY_ADDRESS") or None
-            ray.init(address=address, include_dashboard=False, logging_level="WARNING")
+            start_ray(address=os.environ.get("NASBOOK_RAY_ADDRESS") or None)
             self.connected, self._remote = True, None
         return ray
 

@@ -23,7 +23,7 @@ ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.
 @pytest.fixture(scope="module")
 def local_ray():
     """A Ray instance of this process with 2 CPUs, for the tests that run jobs in-process."""
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    executor.start_ray(num_cpus=2)
     yield ray
     ray.shutdown()
 
@@ -64,13 +64,16 @@ def test_smoke_notebook_on_ray_stores_the_values_of_a_local_run(tmp_path, shared
     thread per task) stores exactly what the same computations store locally with one torch thread
     (scores are reproducible bit for bit only at one thread count, nasbook.rmi)."""
     env = dict(os.environ, NASBOOK_RESULTS=str(tmp_path / "ray"), NASBOOK_FIGURES=str(tmp_path / "figures"),
-               OMP_NUM_THREADS="1", NASBOOK_QUIET="1")
+               OMP_NUM_THREADS="1", NASBOOK_QUIET="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))  # this checkout
     env.pop("NASBOOK_EXECUTOR", None)
     proc = subprocess.run([sys.executable, "-m", "nasbook.cli", "run", "01", "--profile", "smoke", "--executor", "ray",
                            "--no-html", "--build", str(tmp_path / "build")], cwd=REPO, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     assert "SIGTERM" not in proc.stderr, "the kernel kept Ray to the end (nb.finish() calls executor.close())"
+    manifest = json.loads((tmp_path / "figures" / "smoke" / "01_rmi_kendall_tau_vs_beta" / "manifest.json").read_text())
+    assert manifest["computed"]["executor"].startswith("ray:"), manifest["computed"]  # the kernel computed on Ray
     local = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         from nasbook.experiments import rmi_kendall_tau_vs_beta as ex
         p = ex.resolve("smoke", root={str(tmp_path / "local")!r})
