@@ -127,7 +127,7 @@ def _chunks(items: list, size: int) -> list[list]:
 # ---------------------------------------------------------------- local
 class Local:
     """Here, one chunk after the other: claim the missing items no other process holds,
-    compute and store them, then wait for the rest (nasbook.rmi.evaluate's loop)."""
+    compute and store them, then wait for the rest (what another process holds)."""
     name = "local"
 
     def device(self, device=None):

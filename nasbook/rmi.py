@@ -444,8 +444,7 @@ def _job(archs: Sequence[str], s: dict, seed: int, *, root, device, group, runne
     store = rmi_store(s, seed, root)
     if runner is not executor.LOCAL and any(a not in store for a in archs) and not store.readonly:
         _prepare_teacher(s["teacher"], store.root, progress)
-    trainer = _Trainer(s, seed, store.root, device if runner is not executor.LOCAL else device or config.device(),
-                       progress)
+    trainer = _Trainer(s, seed, store.root, device, progress)  # no device: the one where it runs
     return executor.Job(store, archs, trainer, chunk=group, what=f"RMI seed {seed}",
                         label="RMI chunk of {n} architectures")
 
@@ -481,18 +480,18 @@ def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, 
 
 
 def evaluate_many(requests: Sequence[tuple], *, root=None, device=None, group: int | None = None,
-                  progress: bool = True) -> list[list[dict]]:
+                  progress: bool = True, stored_only: bool = False) -> list[list[dict | None]]:
     """`evaluate(archs, settings, seed)` of every (archs, settings, seed) in `requests`. With a
     distributed executor every missing chunk of every request is in flight at once (a sweep over
     betas and seeds fills a cluster); locally the requests run one after the other, as separate
     `evaluate` calls."""
     runner = executor.current()
-    if runner is not executor.LOCAL:
+    if runner is not executor.LOCAL and not stored_only:
         jobs = [_job([nb201.to_str(a) for a in archs], resolve(settings), seed, root=root, device=device,
                      group=group, runner=runner, progress=progress) for archs, settings, seed in requests]
         runner.run(jobs, progress)
-    return [evaluate(archs, settings, seed, root=root, device=device, group=group, progress=progress)
-            for archs, settings, seed in requests]
+    return [evaluate(archs, settings, seed, root=root, device=device, group=group, progress=progress,
+                     stored_only=stored_only) for archs, settings, seed in requests]
 
 
 def scores(archs: Sequence[str], settings: dict | None = None, seed: int = 0, **kwargs) -> np.ndarray:

@@ -85,20 +85,21 @@ def scale_label(p: Profile) -> str:
     return f"C={s['C']}, N={s['N']}, {s['steps']} steps"
 
 
+def _stored_only(p: Profile) -> bool:
+    """A partial scale (`paper_size`) rendered read-only: only what is stored (None for the rest)."""
+    return bool(p.settings.get("partial")) and results_only()
+
+
 def evaluate(p: Profile, archs, settings: dict, seed: int, progress: bool = True) -> list[dict | None]:
-    """`rmi.evaluate` under the profile's root; for a partial scale (`paper_size`) rendered
-    read-only, only what is stored (None for the rest)."""
-    stored_only = bool(p.settings.get("partial")) and results_only()
-    return rmi.evaluate(archs, settings, seed, root=p.root, progress=progress, stored_only=stored_only)
+    """`rmi.evaluate` under the profile's root (see `_stored_only`)."""
+    return rmi.evaluate(archs, settings, seed, root=p.root, progress=progress, stored_only=_stored_only(p))
 
 
 def evaluate_many(p: Profile, requests, progress: bool = True) -> list[list[dict | None]]:
     """`evaluate` of every (archs, settings, seed) in `requests`: with a distributed executor
     (nasbook.executor) all of them are in flight at once (`rmi.evaluate_many`); locally one after
     the other, exactly as separate `evaluate` calls."""
-    if bool(p.settings.get("partial")) and results_only():
-        return [evaluate(p, archs, settings, seed, progress) for archs, settings, seed in requests]
-    return rmi.evaluate_many(requests, root=p.root, progress=progress)
+    return rmi.evaluate_many(requests, root=p.root, progress=progress, stored_only=_stored_only(p))
 
 
 def complete(frame: pd.DataFrame, within: list[str], planned: int) -> pd.DataFrame:
