@@ -8,8 +8,11 @@ shape (in == out for both, and equal across the pair); those are the *candidates
                    stages split at the pooling layers.
   ResNet           layer = one residual block, stages = layer1, layer2, layer3 (the first
                    block of layer2/3 downsamples, so it is never a candidate).
-  NB201 supernet   two edges of one cell trade their mixed ops (weights and alphas); see
-                   `supernet_cells` / `swap_edges`.
+  supernets        two edges of one cell trade their mixed ops (weights; the shared alphas
+                   stay with the edge positions): the NB201 `Supernet` and the DARTS-space
+                   `DartsSupernet` (thesis Table 2.1 shuffles the latter; in its reduction
+                   cells only edges of equal stride can trade); see `supernet_cells` /
+                   `swap_edges`.
 
 Swaps are done in place by exchanging modules between slots, so applying the same swap
 twice restores the network exactly; `swapped(...)` does that around a block.
@@ -201,23 +204,28 @@ def swapped(pairs: Sequence[tuple], swap_fn: Callable = swap):
 
 @dataclass(eq=False)
 class Edge:
-    """Edge `index` (position in nb201.EDGES, (to, from) = `edge`) of search cell `cell` of `net`."""
+    """Edge `index` (position in net.cell_edges, (to, from) = `edge`) of search cell `cell` of `net`."""
     net: nn.Module = field(repr=False)
     cell: int
     index: int
 
     @property
     def edge(self) -> tuple:
-        from .spaces.nb201 import EDGES
-        return EDGES[self.index]
+        return self.net.cell_edges[self.index]
+
+    @property
+    def group(self) -> int:
+        """Edges of one cell with equal groups can trade places (DARTS reduction cells: stride)."""
+        return self.net.swap_group(self.cell, self.index)
 
 
 def supernet_cells(net) -> list[list[Edge]]:
-    """One 'stage' per search cell of an nasbook.supernet.Supernet, its edges as slots."""
-    if not (hasattr(net, "cells") and hasattr(net, "swap_edges") and hasattr(net, "num_edges")):
-        raise ShuffleError(f"{type(net).__name__}: expected an nasbook.supernet.Supernet "
-                           f"(with .cells, .num_edges and .swap_edges)")
-    return [[Edge(net, c, e) for e in range(net.num_edges)] for c in range(len(net.cells))]
+    """One 'stage' per search cell of a supernet (nasbook.supernet Supernet or DartsSupernet),
+    the edges of that cell as slots."""
+    if not all(hasattr(net, a) for a in ("cells", "swap_edges", "cell_edges", "swap_group")):
+        raise ShuffleError(f"{type(net).__name__}: expected an nasbook.supernet Supernet or DartsSupernet "
+                           f"(with .cells, .cell_edges, .swap_group and .swap_edges)")
+    return [[Edge(net, c, e) for e in range(len(net.cell_edges))] for c in range(len(net.cells))]
 
 
 def swap_edges(a: Edge, b: Edge) -> None:
@@ -226,16 +234,21 @@ def swap_edges(a: Edge, b: Edge) -> None:
     The architecture weights stay with the edge positions: alphas are shared by all cells
     and each cell draws its own pair, as when DARTS' MixedOp modules of a cell are reordered.
     """
-    if a.net is not b.net or a.cell != b.cell or a.index == b.index:
-        raise ShuffleError(f"swap_edges needs two different edges of one cell, got {a} and {b}")
+    if a.net is not b.net or a.cell != b.cell or a.index == b.index or a.group != b.group:
+        raise ShuffleError(f"swap_edges needs two different edges of one cell with equal input/output shapes, "
+                           f"got {a} and {b}")
     a.net.swap_edges(a.index, b.index, cells=[a.cell], alphas=False)
 
 
 def random_edge_swaps(cells: list[list[Edge]], rng: np.random.Generator) -> list[tuple[Edge, Edge]]:
-    """Two random edges in every cell."""
+    """Two random edges in every cell, uniform over the pairs that can trade places (a pair
+    of different groups is drawn again; NB201 cells have one group, so the first draw)."""
     pairs = []
     for edges in cells:
-        i, j = sorted(rng.choice(len(edges), size=2, replace=False).tolist())
+        while True:
+            i, j = sorted(rng.choice(len(edges), size=2, replace=False).tolist())
+            if edges[i].group == edges[j].group:
+                break
         pairs.append((edges[i], edges[j]))
     return pairs
 

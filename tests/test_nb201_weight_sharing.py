@@ -26,17 +26,64 @@ def one_hot_trace(top):
             {"epoch": 1, "step": 0, "probs": [[1.0, 0, 0, 0, 0]] * 6}]
 
 
-def test_cpu_store_keys_are_the_committed_ones():
-    """The configuration dicts are unchanged: every cpu search and the trajectory are found
-    under the committed result directories."""
+# store keys of notebook 07's cpu searches (and the chapter-2 supernets sharing them) computed
+# before issue 13 changed the methods' optimisers, DARTS-PT, DrNAS and the precision
+PRE_ISSUE_13 = {"7e517d6ed15c", "a4f681e174da", "836a11ec42e4", "c0150f9b31ff", "774f6a360ca9", "17f5f895ee4a",
+                "832678eac690", "20932cba04bd", "6f8781f00ae9", "390d7997a6df"}
+
+
+def test_cpu_store_keys_changed_with_the_behaviour():
+    """Results computed before issue 13 are never reused: every cpu search, the trajectory and the
+    chapter-2 supernets of notebooks 05 / 06 have new keys, which hold the changed settings."""
+    from nasbook.experiments import alpha_vs_discretization as ch2
+    from nasbook.experiments import edge_shuffling as es
     p = ws.resolve("cpu")
-    for method in p["methods"]:
-        key = config_key(ws.method_config(method, p.settings))
-        assert (REPO_RESULTS / f"nb201_search_{method}" / key / "config.json").is_file(), method
-    key = config_key(ws.method_config("darts_pt", p.settings))
-    assert (REPO_RESULTS / "nb201_pt_trajectory" / key / "config.json").is_file()
-    # the chapter-2 modules reuse the key: method_config on a settings dict of the same shape
+    assert len(p["seeds"]) >= 4  # issue: >= 4 seeds per method
+    keys = {m: config_key(ws.method_config(m, p.settings)) for m in p["methods"]}
+    c2 = ch2.resolve("cpu")
+    s2 = {config_key(ch2.supernet_config(c2, ops)) for ops in (ch2.SPACES["nb201"][0], ch2.SPACES["nb201"][1])}
+    shuffle = config_key(dict(ch2.supernet_config(es._chapter2(es.resolve("cpu")), es.supernet_ops(es.resolve("cpu"))),
+                              seed=0, test_limit=None))
+    assert not (set(keys.values()) | s2 | {shuffle}) & PRE_ISSUE_13
+    for m in p["methods"]:
+        cfg = ws.method_config(m, p.settings)
+        assert cfg["precision"] == "fp32" and {"arch_first", "nesterov", "wd", "lr", "clip"} <= set(cfg), m
+    assert ws.method_config("darts_pt", p.settings)["pt_tune_lr"] == 0.0025
+    # the chapter-2 all-ops NB201 supernet is notebook 07's DARTS-PT supernet (one key, one store)
+    assert ch2.supernet_config(c2, ch2.SPACES["nb201"][0]) == ws.method_config("darts_pt", p.settings)
     assert ws.method_config("darts_pt", dict(p.settings)) == ws.method_config("darts_pt", p.settings)
+
+
+# (lr, lr_min, momentum, nesterov, weight decay, clip, architecture step first) of each reference
+REFERENCE_OPT = {
+    "darts": (0.025, 0.001, 0.9, True, 5e-4, 5.0, False),      # AutoDL DARTS.config + DARTS-V1.py
+    "darts2": (0.025, 0.001, 0.9, True, 5e-4, 5.0, True),      # AutoDL DARTS.config + DARTS-V2.py
+    "gdas": (0.025, 0.001, 0.9, True, 5e-4, 5.0, False),       # AutoDL GDAS.config + GDAS.py
+    "darts_pt": (0.025, 0.001, 0.9, False, 3e-4, 5.0, True),   # darts-pt nasbench201/train_search.py
+    "darts_pt_fix": (0.025, 0.001, 0.9, False, 3e-4, 5.0, True),
+    "drnas": (0.025, 0.001, 0.9, False, 3e-4, 5.0, True),      # DrNAS 201-space/train_search.py
+    "vimnas": (0.025, 0.001, 0.9, True, 5e-4, 5.0, False),     # no public code: AutoDL DARTS settings
+}
+
+
+def test_each_method_trains_with_its_reference_optimiser():
+    """The weight optimiser and schedule search.build makes for each method (paper profile, tiny net)."""
+    import torch
+    from nasbook.supernet import search
+    p = ws.resolve("paper").replace(C=4, N=1)
+    assert set(REFERENCE_OPT) == set(ws.SUPERNET)
+    for method, (lr, lr_min, momentum, nesterov, wd, clip, arch_first) in REFERENCE_OPT.items():
+        cfg = ws.method_config(method, p.settings)
+        net, arch, w_opt, sched = search.build(cfg["supernet"], cfg, 0, torch.device("cpu"))
+        g = w_opt.param_groups[0]
+        assert isinstance(w_opt, torch.optim.SGD) and len(w_opt.param_groups) == 1, method
+        assert (g["lr"], g["momentum"], g["nesterov"], g["weight_decay"]) == (lr, momentum, nesterov, wd), method
+        assert isinstance(sched, torch.optim.lr_scheduler.CosineAnnealingLR), method
+        assert (sched.T_max, sched.eta_min) == (cfg["epochs"], lr_min), method
+        assert (cfg["clip"], cfg["arch_first"]) == (clip, arch_first), method
+        assert not any(p is net.alphas for p in g["params"]), method
+    assert [ws.method_config(m, p.settings)["epochs"] for m in ("darts", "gdas", "darts_pt", "drnas", "vimnas")] == \
+        [50, 250, 100, 100, 50]
 
 
 def test_param_free_and_connected():
@@ -45,6 +92,10 @@ def test_param_free_and_connected():
     assert ws.connected("|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|")
     df = ws.per_seed([result("darts", 0, CUT, 10.0), result("darts", 1, SKIP, 54.3)])
     assert df["parameter-free ops"].tolist() == [3, 6] and df["input reaches output"].tolist() == [False, True]
+    assert df["none ops"].tolist() == [3, 0] and df["skip_connect ops"].tolist() == [0, 6]
+    assert df["avg_pool_3x3 ops"].tolist() == [0, 0] and df["arch"].tolist() == [CUT, SKIP]
+    row = ws.search_table([result("darts", 1, SKIP, 54.3), result("darts", 0, CUT, 10.0)]).iloc[0]
+    assert row["parameter-free ops per seed (of 6)"] == "s0: 3, s1: 6"
 
 
 def test_search_table_uses_sample_std_with_n():

@@ -119,3 +119,51 @@ def test_supernet_edge_swap_permutes_op_modules_of_one_cell():
         assert torch.equal(net(x), y0)
     with pytest.raises(ShuffleError):
         swap_edges(cells[0][1], cells[1][2])
+
+
+def test_notebook06_paper_profile_shuffles_the_darts_space_supernet():
+    """Thesis Table 2.1 shuffles the DARTS-space supernet: notebook 06's paper profile builds it
+    (a tiny instance here, untrained), and edge swaps in every cell permute op modules of equal
+    stride, change the output and undo exactly."""
+    from nasbook.experiments import alpha_vs_discretization as ch2
+    from nasbook.experiments import edge_shuffling as es
+    from nasbook.spaces.darts import EDGES, OPS
+    from nasbook.supernet import search
+    from nasbook.supernet.darts import DartsSupernet
+    p = es.resolve("paper")
+    assert p["supernet"]["space"] == "darts" and es.supernet_ops(p) == OPS
+    tiny = p.replace(supernet=dict(p["supernet"], supernet=dict(p["supernet"]["supernet"], C=2, layers=5)))
+    cfg = ch2.supernet_config(es._chapter2(tiny), es.supernet_ops(tiny))
+    assert cfg["space"] == "darts" and cfg["epochs"] == 50 and cfg["ops"] == list(OPS)
+    torch.manual_seed(0)
+    net = search.build_net(cfg).eval()
+    assert isinstance(net, DartsSupernet) and "DARTS-space supernet C=2 5 cells" in es.supernet_label(tiny)
+    with torch.no_grad():
+        net.alphas.normal_()
+    cells = supernet_cells(net)
+    assert len(cells) == 5 and all(len(c) == len(EDGES) == 14 for c in cells)
+    reduce = [c for c, cell in enumerate(net.cells) if cell.reduction]
+    assert reduce == [1, 3] and {e.group for e in cells[1]} == {1, 2} and {e.group for e in cells[0]} == {1}
+    x = torch.randn(4, 3, 16, 16)
+    with torch.no_grad():
+        y0 = net(x)
+        for t in range(20):
+            pairs = random_edge_swaps(cells, np.random.default_rng([0, t]))
+            assert len(pairs) == 5
+            assert all(a.cell == b.cell == i and a.group == b.group for i, (a, b) in enumerate(pairs))
+            before = [list(cell.edges) for cell in net.cells]
+            with swapped(pairs, swap_edges):
+                (a, b) = pairs[1]
+                assert net.cells[1].edges[a.index] is before[1][b.index]
+                assert not torch.allclose(net(x), y0)
+            assert torch.equal(net(x), y0)
+        stride2 = next(e for e in cells[1] if e.group == 2)
+        stride1 = next(e for e in cells[1] if e.group == 1)
+        with pytest.raises(ShuffleError):
+            swap_edges(stride2, stride1)
+        with pytest.raises(ValueError, match="strides"):
+            net.swap_edges(stride2.index, stride1.index)
+        rows = shuffle_trials(net, lambda: float(net(x).sum()), trials=3, slots=lambda: cells,
+                              pick=random_edge_swaps, swap_fn=swap_edges, progress=False)
+        assert len(rows) == 3 and rows["swaps"].str.contains("c1:").all()
+        assert torch.equal(net(x), y0)

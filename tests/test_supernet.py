@@ -228,3 +228,135 @@ def test_fast_avg_pool_equals_avg_pool2d_without_padding_counts():
         out = avg_pool_3x3(h)
         (go,) = torch.autograd.grad((out * g).sum(), h)
         assert torch.allclose(out, ref, atol=1e-6) and torch.allclose(go, gr, atol=1e-6)
+
+
+# ---------------------------------------------------------------- fidelity to the reference code (issue 13)
+def test_pt_tunes_with_a_fresh_constant_sgd_at_a_tenth_of_the_lr(shared_data, tmp_path, monkeypatch):
+    """darts-pt projection.py: reset_optimizer(learning_rate / 10, momentum, weight_decay), i.e.
+    SGD at 0.0025 without Nesterov, no scheduler; decisions after 0, 5, 10, 15, 20, 24 epochs."""
+    from nasbook.experiments import nb201_weight_sharing as ws
+    from nasbook.supernet import pt
+    assert pt.decision_epochs(6, 5) == [0, 5, 10, 15, 20, 24]
+    assert pt.decision_epochs(6, 1) == [0, 1, 2, 3, 4, 4]
+    cfg = ws.method_config("darts_pt", ws.resolve("smoke").replace(**TINY, pt_tune_epochs=2).settings)
+    assert cfg["pt_tune_lr"] == 0.0025 == cfg["lr"] / 10
+    net, *_ = search.build("darts", cfg, 0, torch.device("cpu"))
+    seen, real = [], search.train_epoch
+
+    def recording(net_, arch, w_opt, cfg_, **kw):
+        lr0 = w_opt.param_groups[0]["lr"]
+        steps = []
+        hook = w_opt.register_step_pre_hook(lambda opt, a, k: steps.append(opt.param_groups[0]["lr"]))
+        out = real(net_, arch, w_opt, cfg_, **kw)
+        hook.remove()
+        g = w_opt.param_groups[0]
+        seen.append((lr0, steps, g["lr"], g["nesterov"], g["momentum"], g["weight_decay"], kw["epoch"]))
+        return out
+    monkeypatch.setattr(search, "train_epoch", recording)
+    pt.select(net, cfg, 0, tmp_path, "pt", device=torch.device("cpu"), progress=False)
+    assert [s[-1] - 10_000 for s in seen] == list(range(9))  # decisions after 0, 2, 4, 6, 8, 9 epochs
+    for lr0, steps, lr1, nesterov, momentum, wd, _ in seen:
+        assert lr0 == lr1 == 0.0025 and steps and set(steps) == {0.0025}   # constant over every step
+        assert nesterov is False and momentum == 0.9 and wd == 3e-4
+
+
+def test_pt_masked_evaluation_uses_batch_statistics_and_keeps_running_stats(shared_data):
+    """darts-pt evaluates masked supernets with model.train(): every BatchNorm on batch statistics;
+    nasbook restores the running statistics afterwards."""
+    from nasbook.experiments import nb201_weight_sharing as ws
+    from nasbook.supernet import pt
+    cfg = ws.method_config("darts_pt", ws.resolve("smoke").replace(**TINY, pt_eval_batches=2).settings)
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1).eval()
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert any(m.track_running_stats for m in bns)  # stem, reductions and head track running stats
+    with torch.no_grad():
+        for m in bns:
+            if m.track_running_stats:
+                m.running_mean.normal_()
+                m.running_var.uniform_(0.5, 2.0)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    uses_batch_stats = []
+    hooks = [m.register_forward_hook(lambda m, i, o: uses_batch_stats.append(m.training or not m.track_running_stats))
+             for m in bns]
+    accs = pt.op_strengths(net, 0, cfg, torch.device("cpu"))
+    assert len(accs) == 5 and uses_batch_stats and all(uses_batch_stats)
+    assert not net.training  # mode restored
+    after = net.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    # the plain (eval-mode) evaluation does use running statistics: the check above is not vacuous
+    uses_batch_stats.clear()
+    search.evaluate(net, cfg, torch.device("cpu"), 1)
+    assert not all(uses_batch_stats)
+    for h in hooks:
+        h.remove()
+
+
+def test_drnas_has_one_l2_term_adams_weight_decay():
+    """DrNAS 201-space: reg_type l2 is Adam(weight_decay=1e-3) on beta only; the loss adds nothing."""
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    with torch.no_grad():
+        net.alphas.copy_(torch.randn(6, 5))
+    arch = search.make_arch("drnas", net, search_cfg(), 0)
+    assert arch.opt.param_groups[0]["weight_decay"] == 1e-3
+    assert [p for g in arch.opt.param_groups for p in g["params"]] == [net.alphas]
+    # a network whose loss does not depend on beta: any gradient on beta would come from a regulariser
+    net.forward = lambda x, W=None, index=None: torch.zeros(len(x), 10) + 0.0 * W.sum()
+    x, y = torch.randn(2, 3, 32, 32), torch.tensor([0, 1])
+    arch.opt.zero_grad()
+    arch.arch_loss(x, y).backward()
+    assert torch.equal(net.alphas.grad, torch.zeros_like(net.alphas))
+    # the one L2 term: Adam's first step on g = 0 + 1e-3 * beta moves beta by lr * sign(beta)
+    beta = net.alphas.detach().clone()
+    arch.opt.step()
+    assert torch.allclose(net.alphas.detach(), beta - 3e-4 * beta.sign(), atol=1e-7)
+
+
+def test_step_order_follows_arch_first(shared_data):
+    """AutoDL's DARTS-V1 / GDAS: weights step then architecture step; darts-pt and DrNAS: the
+    architecture step first."""
+    from nasbook.experiments import nb201_weight_sharing as ws
+    p = ws.resolve("smoke").replace(**TINY)
+    for method, first in (("darts", "w"), ("darts_pt", "a"), ("drnas", "a"), ("gdas", "w")):
+        cfg = ws.method_config(method, p.settings)
+        net, arch, w_opt, _ = search.build(cfg["supernet"], cfg, 0, torch.device("cpu"))
+        order = []
+        w_opt.register_step_post_hook(lambda *a: order.append("w"))
+        arch.opt.register_step_post_hook(lambda *a: order.append("a"))
+        search.train_epoch(net, arch, w_opt, cfg, seed=0, epoch=0, device=torch.device("cpu"))
+        assert order[:2] == [first, "a" if first == "w" else "w"] and len(order) == 8, method
+
+
+def test_precision_default_fp32_never_autocasts():
+    """Papers trained in float32: the default precision does not autocast, even on CUDA, and keeps
+    TF32 off on CUDA (nasbook.config turns it off at import; "tf32" turns it on inside training);
+    bf16 is an option (decisions checked without a GPU)."""
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    from nasbook.experiments import nb201_weight_sharing as ws
+    for method in ws.SUPERNET:
+        assert ws.method_config(method, ws.resolve("paper").settings)["precision"] == "fp32"
+    cfg = search_cfg()
+    assert search.autocast_dtype(cuda, cfg) is None and search.autocast_dtype(cuda, {}) is None
+    assert search.autocast_dtype(cuda, dict(cfg, precision="bf16")) is torch.bfloat16
+    assert search.autocast_dtype(cpu, dict(cfg, precision="bf16")) is None
+    assert isinstance(search.autocast(cuda, cfg), type(search.autocast(cpu, cfg)))  # both nullcontext
+    with pytest.raises(ValueError, match="fp32"):
+        search.autocast_dtype(cuda, dict(cfg, precision="fp16"))
+    def tf32():
+        return torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    old = tf32()
+    assert old == (False, False)  # nasbook.config, imported by search, turned TF32 off
+    try:
+        # TF32 is off for the whole process from nasbook.config's import (the one place that sets
+        # it); "fp32" relies on that and leaves the flags alone, "tf32" turns it on inside the block
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        with search.float_mode(cuda, cfg):
+            assert tf32() == (False, False)
+        with search.float_mode(cuda, dict(cfg, precision="tf32")):
+            assert tf32() == (True, True)
+        assert tf32() == (False, False)  # restored
+        with search.float_mode(cpu, dict(cfg, precision="tf32")):
+            assert tf32() == (False, False)  # the CPU computes in float32 anyway: untouched
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old

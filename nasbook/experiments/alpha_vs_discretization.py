@@ -7,15 +7,15 @@ shuffles.
   Fig. 2.3  mean(alpha_skip - alpha_conv) (softmaxed) vs supernet validation accuracy per epoch
 
 Supernets are trained by the project's one supernet trainer, `nasbook.supernet.search`
-(first-order DARTS), with darts-pt's settings (`nasbook/supernet` of darts-pt,
-`train_search.py`: SGD lr 0.025 cosine to 0.001, momentum 0.9, no Nesterov, weight decay 3e-4,
-clip 5; alphas Adam 3e-4, betas (0.5, 0.999), wd 1e-3; batch 64). Their configuration has the
-keys of notebook 07's supernets (`nb201_weight_sharing.method_config`) and lives in the same
-store (`nb201_supernet_darts`), so a chapter-2 supernet IS notebook 07's DARTS-PT supernet
-whenever the settings agree (they differ today in weight decay / Nesterov: notebook 07 uses
-AutoDL-Projects' DARTS settings). One checkpoint per epoch (weights, alphas, optimisers,
-schedule, RNG state); per-epoch validation accuracy and alphas are stored as items, so figures
-re-render without checkpoints.
+(first-order DARTS), with darts-pt's settings: notebook 07's `method_config("darts_pt", ...)`
+(its WEIGHT_OPT row, from darts-pt `nasbench201/train_search.py` and `sota/cnn/train_search.py`:
+SGD lr 0.025 cosine to 0.001, momentum 0.9, no Nesterov, weight decay 3e-4, clip 5, the alpha
+step before the weights step; alphas Adam 3e-4, betas (0.5, 0.999), wd 1e-3; batch 64; float32).
+Their configuration has the keys of notebook 07's supernets and lives in the same store
+(`nb201_supernet_darts`), so the all-ops NB201 supernet of a profile IS notebook 07's DARTS-PT
+supernet whenever the settings agree (at cpu they do). One checkpoint per epoch (weights,
+alphas, optimisers, schedule, RNG state); per-epoch validation accuracy and alphas are stored
+as items, so figures re-render without checkpoints.
 
 The thesis uses the DARTS cell space; the paper profile does too (`nasbook.supernet.darts`,
 S2 = {skip_connect, sep_conv_3x3}, the 14 edges of the normal cell). smoke and cpu use the
@@ -42,12 +42,12 @@ from . import nb201_weight_sharing as ws
 NOTEBOOK = "05_alpha_vs_discretization"
 # per search space: (all ops for Fig. 2.1, the two ops of S2: skip first, then the conv)
 SPACES = {"nb201": (nb201.OPS, ("skip_connect", "nor_conv_3x3")), "darts": (darts_space.OPS, darts_space.S2)}
-DARTS_PT = dict(nesterov=False, wd=3e-4)  # darts-pt train_search.py; see the module docstring
 
 
 def _supernet(profile: str, **kw) -> dict:
-    """Trainer settings: notebook 07's of this profile with darts-pt's optimiser and `kw`."""
-    return {**ws.PROFILES[profile], **DARTS_PT, **kw}
+    """Trainer settings: notebook 07's of this profile with `kw` (darts-pt's optimiser comes
+    from method_config("darts_pt", ...))."""
+    return {**ws.PROFILES[profile], **kw}
 
 
 PROFILES = {
@@ -61,8 +61,6 @@ PROFILES = {
     "paper": dict(space="darts", supernet=_supernet("paper", space="darts", layers=8, N=None, epochs=50),
                   discretize=dict(edges=3, max_epochs=30, patience=2, lr=0.005, tune_alphas=True)),
 }
-# notebook 06 shuffles the NB201 supernet at every profile (DARTS-space edge swapping is not built)
-NB201_PAPER = dict(space="nb201", supernet=_supernet("paper", epochs=50), discretize=PROFILES["paper"]["discretize"])
 PAPER = {"fig_2_2_skip_by_alpha": (12, 14), "fig_2_2_conv_by_disc": (7, 14)}
 
 
@@ -77,7 +75,7 @@ def resolve(name: str) -> Profile:
 # --------------------------------------------------------------------------- the supernet
 def supernet_config(p: Profile, ops) -> dict:
     """The trainer configuration (store key) of the chapter-2 supernet with `ops`."""
-    cfg = {**ws.method_config("darts_pt", p["supernet"]), **DARTS_PT}
+    cfg = ws.method_config("darts_pt", p["supernet"])
     if p["space"] == "darts":
         cfg["space"], cfg["layers"] = "darts", p["supernet"]["layers"]
     ops = list(ops)

@@ -2,9 +2,11 @@
 
 Test accuracy before / after swapping two layers per stage (VGG, ResNet) or two edges per cell
 (the chapter-2 supernet of notebook 05, trained once and shared), over seeded random swaps.
-The supernet is notebook 05's all-ops NB201 supernet (same settings, same store, same
-trainer). The thesis shuffles its DARTS-space supernet; our paper profile still shuffles the
-NB201 one (DARTS-space edge swapping is not implemented yet).
+The supernet is notebook 05's all-ops supernet of the profile's space (same settings, same
+store, same trainer): at the paper profile the DARTS-space supernet (`DartsSupernet`, 8 cells,
+C=16, 8 ops, 50 epochs), as the thesis' Table 2.1; in its reduction cells two edges trade
+places only when both have the same stride (`nasbook.shuffle.random_edge_swaps`). smoke and
+cpu shuffle the NB201 supernet of notebook 05's smoke / cpu profile.
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from ..claims import Claim
 from ..files import atomic_path
 from ..notebook import start as _start
 from ..profiles import Profile, resolve as _resolve
-from ..spaces import nb201
 from . import alpha_vs_discretization as ch2
 
 NOTEBOOK = "06_edge_shuffling"
@@ -34,8 +35,9 @@ PROFILES = {
         vgg=dict(model="vgg16_bn", epochs=2, train_limit=20000, lr=0.05, batch_size=128),
         resnet=dict(depth=20, epochs=1, train_limit=None, lr=0.01, batch_size=128),
         shuffle=dict(trials=10, test_limit=None)),
+    # the thesis: VGG-16 160 epochs, ResNet-56, the DARTS-space supernet of notebook 05's paper profile
     "paper": dict(
-        supernet=ch2.NB201_PAPER,
+        supernet=ch2.PROFILES["paper"],
         vgg=dict(model="vgg16_bn", epochs=160, train_limit=None, lr=0.05, batch_size=128),
         resnet=dict(depth=56, epochs=30, train_limit=None, lr=0.01, batch_size=128),
         shuffle=dict(trials=10, test_limit=None)),
@@ -53,6 +55,17 @@ def resolve(name: str) -> Profile:
 def _chapter2(p: Profile) -> Profile:
     """Notebook 05's profile object carrying this profile's supernet settings."""
     return Profile(p.name, p["supernet"], p.root)
+
+
+def supernet_ops(p: Profile) -> tuple:
+    """Every op of the supernet's space (NB201 or DARTS): the supernet that is shuffled."""
+    return tuple(ch2.SPACES[p["supernet"]["space"]][0])
+
+
+def supernet_label(p: Profile) -> str:
+    s, space = p["supernet"]["supernet"], p["supernet"]["space"]
+    size = f"C={s['C']} N={s['N']}" if space == "nb201" else f"C={s['C']} {s['layers']} cells"
+    return f"{'NB201' if space == 'nb201' else 'DARTS-space'} supernet {size} (DARTS, {s['epochs']} ep)"
 
 
 # --------------------------------------------------------------------------- networks
@@ -167,8 +180,8 @@ def shuffling(p: Profile, seed: int = 0, progress: bool = True) -> tuple[pd.Data
     per_trial.append(t.assign(network="ResNet", before=res_acc))
 
     c2 = _chapter2(p)
-    net, _ = ch2.train_supernet(c2, nb201.OPS, seed, progress)
-    cfg = ch2.supernet_config(c2, nb201.OPS)
+    net, _ = ch2.train_supernet(c2, supernet_ops(p), seed, progress)
+    cfg = ch2.supernet_config(c2, supernet_ops(p))
     sstore = p.store("thesis_supernet_shuffle", dict(cfg, seed=seed, test_limit=limit))
     acc = lambda: _supernet_acc(net, p, dev)  # noqa: E731
     sacc = sstore.compute("test_acc", lambda: ch2.need_weights(net, True) or acc())
@@ -177,9 +190,7 @@ def shuffling(p: Profile, seed: int = 0, progress: bool = True) -> tuple[pd.Data
     per_trial.append(t.assign(network="supernet", before=sacc))
 
     trials_df = pd.concat(per_trial, ignore_index=True)
-    s = c2["supernet"]
-    names = {"VGG": p["vgg"]["model"], "ResNet": f"resnet{p['resnet']['depth']}",
-             "supernet": f"NB201 supernet C={s['C']} N={s['N']} (DARTS, {s['epochs']} ep)"}
+    names = {"VGG": p["vgg"]["model"], "ResNet": f"resnet{p['resnet']['depth']}", "supernet": supernet_label(p)}
     rows = []
     for name, g in trials_df.groupby("network", sort=False):
         pb, pa, ps = PAPER[name]
@@ -199,12 +210,17 @@ def distinct(trials: pd.DataFrame) -> pd.DataFrame:
 
 @torch.no_grad()
 def _supernet_acc(net, p: Profile, dev) -> float:
-    """Test accuracy of the supernet (batch-statistics BatchNorm: class-mixed fixed order)."""
+    """Test accuracy of the supernet (batch-statistics BatchNorm: class-mixed fixed order), in
+    the supernet settings' precision."""
+    from ..supernet import search
     net.eval()
     correct = total = 0
-    for x, y in test_loader(p, device=dev):
-        correct += (net(x).argmax(1) == y).sum().item()
-        total += len(y)
+    with search.float_mode(dev, p["supernet"]["supernet"]):
+        for x, y in test_loader(p, device=dev):
+            with search.autocast(dev, p["supernet"]["supernet"]):
+                logits = net(x)
+            correct += (logits.argmax(1) == y).sum().item()
+            total += len(y)
     return 100.0 * correct / total
 
 

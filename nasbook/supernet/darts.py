@@ -1,5 +1,6 @@
 """The DARTS-space weight-sharing supernet (`nasbook.spaces.darts` holds the space: ops,
-edges, the mixed cell). Same architecture API as the NB201 `Supernet` (fix, mask, derive).
+edges, the mixed cell). Same architecture API as the NB201 `Supernet` (fix, mask, derive,
+swap_edges for the edge shuffling of thesis Table 2.1).
 """
 from __future__ import annotations
 
@@ -46,6 +47,38 @@ class DartsSupernet(MixedSupernet):
     @property
     def normal_edges(self) -> list[int]:
         return list(range(len(EDGES)))
+
+    @property
+    def cell_edges(self) -> list[tuple[int, int]]:
+        """(to, from) of the 14 edges of one cell, the indices of `swap_edges`."""
+        return list(EDGES)
+
+    def swap_group(self, cell: int, edge: int) -> int:
+        """The stride of `edge` in cell `cell`: in a reduction cell the edges leaving the two
+        cell inputs have stride 2, the others 1; two edges of one cell can trade their op
+        modules only with equal strides (same input and output shapes)."""
+        return 2 if self.cells[cell].reduction and EDGES[edge][1] < 2 else 1
+
+    def swap_edges(self, e1: int, e2: int, cells=None, alphas: bool = False) -> None:
+        """Exchange the op modules (weights) of edges e1 and e2 (indices into `cell_edges`)
+        in the given cells (indices into net.cells; default all), as `Supernet.swap_edges`.
+        With alphas=True also exchange the alpha rows of both cell types (only sensible when
+        all cells are swapped, since alphas are shared)."""
+        E = len(EDGES)
+        if not (0 <= e1 < E and 0 <= e2 < E):
+            raise ValueError(f"edges must be in 0..{E - 1} (a cell's edges), got {e1} and {e2}")
+        cells = range(len(self.cells)) if cells is None else list(cells)
+        for c in cells:
+            if self.swap_group(c, e1) != self.swap_group(c, e2):
+                raise ValueError(f"edges {EDGES[e1]} and {EDGES[e2]} of reduction cell {c} have different strides; "
+                                 f"swap two edges that both leave (or both do not leave) the cell inputs 0, 1")
+        for c in cells:
+            edges = self.cells[c].edges
+            edges[e1], edges[e2] = edges[e2], edges[e1]
+        if alphas:
+            with torch.no_grad():
+                for off in (0, E):
+                    self.alphas[[off + e1, off + e2]] = self.alphas[[off + e2, off + e1]].clone()
 
     def config(self) -> dict:
         return dict(C=self.C, layers=self.layers, num_classes=self.num_classes, ops=list(self.ops))

@@ -274,6 +274,15 @@ class Supernet(MixedSupernet):
         """The edges of the (only) cell type; the DARTS space has normal and reduce cells."""
         return list(range(self.num_edges))
 
+    @property
+    def cell_edges(self) -> list[tuple[int, int]]:
+        """(to, from) of the edges of one cell, in the order of `swap_edges`' indices."""
+        return list(nb201.EDGES)
+
+    def swap_group(self, cell: int, edge: int) -> int:
+        """Edges of one cell with equal groups can trade op modules: all of them here."""
+        return 0
+
     def _edge(self, edge) -> int:
         """An edge index, or a (to, from) pair of nb201.EDGES."""
         return nb201.EDGES.index(edge) if isinstance(edge, tuple) else super()._edge(edge)

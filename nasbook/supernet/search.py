@@ -5,7 +5,8 @@ parametrisations (how the E x O mixing weights of each step are produced and lea
           order (unrolled, finite-difference Hessian-vector product, as DARTS / AutoDL).
   gdas    Gumbel-softmax hard sample per step, straight-through; only the sampled op of
           every edge is computed; tau linear 10 -> 0.1 over the epochs.
-  drnas   Dirichlet(elu(beta) + 1) reparameterised sample every forward; l2 1e-3 on beta.
+  drnas   Dirichlet(elu(beta) + 1) reparameterised sample every forward; the one L2 term on
+          beta is Adam's weight decay (arch_wd = 1e-3), as DrNAS (see `Drnas`).
   vimnas  a small CNN maps fixed noise (1 x 3 x E x O) to mu (E x O); A = mu + N(0, 1)
           every step, softmax per edge; the CNN by momentum SGD (lr 0.025).
   none    alphas stay 0 (uniform mixing): DARTS-PT's "fix alpha" supernet.
@@ -17,12 +18,28 @@ This is the one supernet trainer of the project: notebook 07's searches and the 
 analyses of notebooks 05 and 06 all train through `train_supernet` (one set of configuration
 keys, one checkpoint format), so two notebooks whose settings agree share one trained supernet.
 `build_net` makes the NB201 supernet or, with cfg["space"] == "darts", the DARTS-space one.
+The weight optimiser (SGD: lr, lr_min of the cosine schedule, momentum, nesterov, wd, clip)
+and the step order come from cfg; each method's reference values are the table
+`WEIGHT_OPT` of `nasbook.experiments.nb201_weight_sharing`.
 
-One step = weights step on a train batch, then architecture step on a validation batch
-(the order of AutoDL-Projects' search-cell.py). A checkpoint after every epoch holds
-everything needed to continue bit-for-bit: weights, architecture state, both optimisers,
-the scheduler position, torch's RNG state and the history; loaders are re-seeded per
-epoch from (seed, epoch), so an interrupted run resumes exactly.
+One step = weights step on a train batch and architecture step on a validation batch, in
+the order of the method's reference code: weights first (AutoDL-Projects' DARTS-V1.py /
+GDAS.py), or with cfg["arch_first"] the architecture first (AutoDL's DARTS-V2.py, darts-pt
+`nasbench201/train_search.py`, DrNAS `201-space/train_search.py`). A checkpoint after every
+epoch holds everything needed to continue bit-for-bit: weights, architecture state, both
+optimisers, the scheduler position, torch's RNG state and the history; loaders are
+re-seeded per epoch from (seed, epoch), so an interrupted run resumes exactly.
+
+Precision (cfg["precision"], default "fp32"): the papers trained in float32. On a GPU,
+"fp32" computes without TF32 for matmuls and cuDNN convolutions (nasbook.config turns TF32
+off for the whole process at import, the one place that does; PyTorch allows TF32 in cuDNN
+by default), "tf32" allows it inside training, "bf16" autocasts the forward passes to
+bfloat16. On the CPU all three compute in float32.
+
+Differences from the reference code (deliberate): the gradient-norm clip covers the weights
+only (AutoDL and DrNAS clip `network.parameters()`, whose norm also counts the gradient the
+alphas hold at that point; darts-pt clips the weights only); the validation batch of a
+step is drawn from a re-seeded cycle over the search-valid split, not a fresh random batch.
 """
 from __future__ import annotations
 
@@ -40,6 +57,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from nasbook import config  # noqa: F401  (its import turns TF32 off: precision "fp32", see float_mode)
 from nasbook.files import atomic_path
 from nasbook.spaces import darts as darts_space
 from nasbook.spaces import nb201
@@ -208,21 +226,21 @@ class Gdas(Arch):
 
 
 class Drnas(Arch):
+    """DrNAS (`201-space/`, github xiangning-chen/DrNAS). Its L2 regularisation of beta with
+    reg_type "l2" is Adam's weight decay only: `architect.py` builds
+    Adam(weight_decay=reg_scale = 1e-3) and `search_model.py` `_loss` adds nothing for "l2"
+    (a term is added to the loss only for reg_type "kl"). So the loss here has no L2 term and
+    the Arch base's Adam carries weight_decay=arch_wd (1e-3)."""
+
     def concentration(self):
         return F.elu(self.net.alphas) + 1
 
     def sample(self):
         return torch.distributions.Dirichlet(self.concentration()).rsample(), None
 
-    def regulariser(self):
-        return self.cfg["drnas_reg"] * self.net.alphas.pow(2).sum()
-
     def probs(self):
         c = self.concentration().detach().float()
         return (c / c.sum(-1, keepdim=True)).cpu().numpy()  # Dirichlet mean
-
-    def step(self, xt, yt, xv, yv, w_lr, w_opt):
-        super().step(xt, yt, xv, yv, w_lr, w_opt)
 
 
 class Generator(nn.Module):
@@ -283,15 +301,75 @@ def make_arch(method: str, net: Supernet, cfg: dict, seed: int) -> Arch:
 
 
 # -- one epoch ------------------------------------------------------------------------
-def autocast(device):
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+PRECISIONS = ("fp32", "tf32", "bf16")
+
+
+def _precision(cfg) -> str:
+    prec = cfg.get("precision", "fp32")
+    if prec not in PRECISIONS:
+        raise ValueError(f"unknown precision {prec!r}: expected one of {', '.join(PRECISIONS)} (default fp32)")
+    return prec
+
+
+def autocast_dtype(device, cfg) -> torch.dtype | None:
+    """The dtype forward passes autocast to: bfloat16 only with cfg["precision"] == "bf16" on
+    CUDA; None (plain float32) otherwise, the default."""
+    return torch.bfloat16 if _precision(cfg) == "bf16" and torch.device(device).type == "cuda" else None
+
+
+def autocast(device, cfg):
+    """Autocast context of a forward pass (see `autocast_dtype`)."""
+    dtype = autocast_dtype(device, cfg)
+    return torch.autocast("cuda", dtype=dtype) if dtype is not None else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def float_mode(device, cfg):
+    """On CUDA with precision "tf32": TF32 on for matmuls and cuDNN inside the block, restored
+    after. "fp32", "bf16" and the CPU leave the flags alone: TF32 is off for the whole process
+    already, set once in nasbook.config at import (imported above), so "fp32" is float32."""
+    prec = _precision(cfg)
+    if torch.device(device).type != "cuda" or prec != "tf32":
+        yield
+        return
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
+
+@contextlib.contextmanager
+def batch_statistics(net: nn.Module):
+    """Every BatchNorm of `net` normalises with the batch's statistics (net.train()) inside the
+    block; running statistics (and num_batches_tracked) are saved and restored, so evaluating
+    this way leaves the network unchanged. darts-pt's projection evaluates in train mode
+    (`infer(..., eval=False)`) and lets those forwards update its running statistics."""
+    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    saved = [(m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone()) for m in bns]
+    was = net.training
+    net.train()
+    try:
+        yield net
+    finally:
+        with torch.no_grad():
+            for m, (mean, var, n) in zip(bns, saved):
+                m.running_mean.copy_(mean)
+                m.running_var.copy_(var)
+                m.num_batches_tracked.copy_(n)
+        net.train(was)
 
 
 def train_epoch(net, arch: Arch, w_opt, cfg, *, seed, epoch, device, train_arch=True, trace=None,
                 progress=False, desc=""):
     """One pass over the search-train split; returns loss/acc/seconds of the epoch."""
+    with float_mode(device, cfg):
+        return _train_epoch(net, arch, w_opt, cfg, seed=seed, epoch=epoch, device=device, train_arch=train_arch,
+                            trace=trace, progress=progress, desc=desc)
+
+
+def _train_epoch(net, arch, w_opt, cfg, *, seed, epoch, device, train_arch, trace, progress, desc):
     net.train()
     t0 = time.perf_counter()
     train = loader("search_train", cfg, train=True, seed=seed * 100003 + epoch, device=device)
@@ -301,11 +379,15 @@ def train_epoch(net, arch: Arch, w_opt, cfg, *, seed, epoch, device, train_arch=
     tot_loss = tot_correct = n = 0.0
     lr = w_opt.param_groups[0]["lr"]
     log_every = cfg.get("log_every") or 0
+    arch_first = bool(cfg.get("arch_first", False))
     for step, (xt, yt) in enumerate(tqdm(train, desc=desc, leave=False, disable=not progress)):
         xv, yv = next(valid)
         if device.type == "cuda":
             xt, xv = xt.contiguous(memory_format=torch.channels_last), xv.contiguous(memory_format=torch.channels_last)
-        with autocast(device):
+        if arch_first and train_arch and arch.trainable:
+            with autocast(device, cfg):
+                arch.step(xt, yt, xv, yv, lr, w_opt)
+        with autocast(device, cfg):
             W, index = arch.sample()
             logits = net(xt, W, index)
             loss = F.cross_entropy(logits.float(), yt)
@@ -313,8 +395,8 @@ def train_epoch(net, arch: Arch, w_opt, cfg, *, seed, epoch, device, train_arch=
         loss.backward()
         nn.utils.clip_grad_norm_(params, cfg["clip"])
         w_opt.step()
-        if train_arch and arch.trainable:
-            with autocast(device):
+        if not arch_first and train_arch and arch.trainable:
+            with autocast(device, cfg):
                 arch.step(xt, yt, xv, yv, lr, w_opt)
         tot_loss += float(loss.detach()) * len(yt)
         tot_correct += float((logits.argmax(-1) == yt).sum())
@@ -326,18 +408,24 @@ def train_epoch(net, arch: Arch, w_opt, cfg, *, seed, epoch, device, train_arch=
 
 
 @torch.no_grad()
-def evaluate(net, cfg, device, batches: int | None = None) -> float:
-    """Accuracy (%) of the supernet (current mixing weights) on the search-valid split."""
-    net.eval()
+def evaluate(net, cfg, device, batches: int | None = None, batch_stats: bool = False) -> float:
+    """Accuracy (%) of the supernet (current mixing weights) on the search-valid split: in eval
+    mode, or with `batch_stats` in train mode with every BatchNorm on batch statistics and
+    the running statistics restored afterwards (`batch_statistics`, DARTS-PT's projection)."""
+    mode = batch_statistics(net) if batch_stats else contextlib.nullcontext()
+    if not batch_stats:
+        net.eval()
     correct = n = 0
-    for b, (x, y) in enumerate(loader("search_valid", cfg, train=False, seed=0, device=device)):
-        if batches is not None and b >= batches:
-            break
-        with autocast(device):
-            logits = net(x)
-        correct += int((logits.argmax(-1) == y).sum())
-        n += len(y)
-    net.train()
+    with mode, float_mode(device, cfg):
+        for b, (x, y) in enumerate(loader("search_valid", cfg, train=False, seed=0, device=device)):
+            if batches is not None and b >= batches:
+                break
+            with autocast(device, cfg):
+                logits = net(x)
+            correct += int((logits.argmax(-1) == y).sum())
+            n += len(y)
+    if not batch_stats:
+        net.train()  # (batch_stats: the mode it had, restored by batch_statistics)
     return 100.0 * correct / max(n, 1)
 
 
@@ -355,22 +443,25 @@ def latest_checkpoint(directory: Path, tag: str) -> tuple[int, Path | None]:
     return best
 
 
-def save_checkpoint(path, *, net, arch, w_opt, sched, **extra):
-    """Supernet, architecture parameters, optimiser, schedule and RNG state (+ `extra`), atomically."""
+def save_checkpoint(path, *, net, arch, w_opt, sched=None, **extra):
+    """Supernet, architecture parameters, optimiser, schedule (None: a constant learning rate)
+    and RNG state (+ `extra`), atomically."""
     state = {"net": net.state_dict(), "net_config": net.config(), "arch": arch.state_dict(),
-             "w_opt": w_opt.state_dict(), "sched": sched.state_dict(), **extra, "rng": torch.get_rng_state(),
+             "w_opt": w_opt.state_dict(), "sched": None if sched is None else sched.state_dict(), **extra,
+             "rng": torch.get_rng_state(),
              "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
     with atomic_path(path) as tmp:
         torch.save(state, tmp)
 
 
-def restore_checkpoint(path, *, net, arch, w_opt, sched, device) -> dict:
+def restore_checkpoint(path, *, net, arch, w_opt, sched=None, device) -> dict:
     """Load a save_checkpoint file into the given objects, restore the RNGs; returns its dict."""
     ckpt = torch.load(path, map_location=device, weights_only=False)
     net.load_state_dict(ckpt["net"])
     arch.load_state_dict(ckpt["arch"])
     w_opt.load_state_dict(ckpt["w_opt"])
-    sched.load_state_dict(ckpt["sched"])
+    if sched is not None:
+        sched.load_state_dict(ckpt["sched"])
     torch.set_rng_state(ckpt["rng"])
     if ckpt.get("cuda_rng") is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(ckpt["cuda_rng"])
@@ -390,6 +481,11 @@ def load_net(path, device="cpu") -> MixedSupernet:
         net.load_state_dict(ckpt["net"])
         return net.to(device)
     return Supernet.load(path, map_location=device).to(device)
+
+
+def load_arch_state(path, device="cpu") -> dict:
+    """The architecture state (optimiser, VIM-NAS generator) of a search checkpoint."""
+    return torch.load(path, map_location=device, weights_only=False)["arch"]
 
 
 def build_net(cfg) -> MixedSupernet:
