@@ -29,10 +29,12 @@
 # **Protocol.** Supernets are trained by the project's one supernet trainer
 # (`nasbook.supernet.search`, first-order DARTS) with darts-pt's optimiser settings, the same
 # supernet notebook 06 shuffles. Discretization accuracy: a copy of the trained supernet with one
-# edge fixed to one op is fine-tuned at a constant learning rate until its validation accuracy
-# stops improving for `patience` epochs (at most `max_epochs`; `cap_bound` marks runs stopped
-# by the cap while still improving); accuracies carry their 95% binomial interval. The thesis
-# gives no fine-tuning settings; the table below shows ours.
+# edge fixed to one op is fine-tuned at a constant learning rate until it converges: at least
+# `min_epochs` epochs, then `patience` epochs in a row without a gain above `min_delta` points
+# (about the validation noise); its accuracy is the best fine-tuned one (never the accuracy right
+# after discretization). `max_epochs` is a cap, and `cap_bound` marks the runs it ended before
+# they converged. Accuracies carry their 95% binomial interval. The thesis gives no fine-tuning
+# settings; the table below shows ours.
 
 # %% tags=["parameters"]
 profile = "smoke"

@@ -35,11 +35,29 @@ def test_early_stopping_stops_at_the_right_epoch(accs, patience, best, best_epoc
 
 
 def test_min_delta_and_bad_arguments():
+    """Gains within min_delta end the run (converged) but the best accuracy seen is reported."""
     train_epoch, validate, _ = _scripted([50, 50.05, 50.1, 60, 61, 62])
     rec = early_stopping(train_epoch, validate, max_epochs=5, patience=2, min_delta=0.5)
-    assert rec["epochs"] == 2 and rec["acc"] == 50
-    with pytest.raises(DiscretizationError):
-        early_stopping(train_epoch, validate, max_epochs=3, patience=0)
+    assert (rec["epochs"], rec["acc"], rec["best_epoch"], rec["converged"]) == (2, 50.1, 2, True)
+    # creeping up: the last improvement by more than 0.5 (epoch 2) is the reference, the best is reported
+    train_epoch, validate, _ = _scripted([50, 50.3, 50.6, 50.7, 50.8, 60])
+    rec = early_stopping(train_epoch, validate, max_epochs=5, patience=2, min_delta=0.5)
+    assert (rec["epochs"], rec["acc"], rec["best_epoch"], rec["converged"]) == (4, 50.8, 4, True)
+    for bad in (dict(patience=0), dict(min_epochs=4), dict(min_epochs=-1)):
+        with pytest.raises(DiscretizationError):
+            early_stopping(train_epoch, validate, **{"max_epochs": 3, "patience": 1, **bad})
+
+
+@pytest.mark.parametrize("accs,best,best_epoch,epochs,converged", [
+    ([50, 40, 45, 49, 30, 30], 49, 3, 5, True),   # the start never counts: the best fine-tuned epoch does
+    ([50, 40, 39, 38, 61, 62], 40, 1, 3, True),   # two epochs without a gain after epoch 1: converged
+    ([10, 20, 30, 40, 50, 60], 60, 5, 5, False),  # still improving at the cap: not converged (cap-bound)
+])
+def test_min_epochs_never_counts_the_start_and_the_cap_is_reported(accs, best, best_epoch, epochs, converged):
+    train_epoch, validate, trained = _scripted(accs)
+    rec = early_stopping(train_epoch, validate, max_epochs=5, patience=2, min_epochs=1)
+    assert (rec["acc"], rec["best_epoch"], rec["epochs"], rec["converged"]) == (best, best_epoch, epochs, converged)
+    assert rec["history"][0] == {"epoch": 0, "acc": accs[0]} and trained == list(range(1, epochs + 1))
 
 
 class Tiny(torch.nn.Module):

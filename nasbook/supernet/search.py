@@ -36,6 +36,11 @@ off for the whole process at import, the one place that does; PyTorch allows TF3
 by default), "tf32" allows it inside training, "bf16" autocasts the forward passes to
 bfloat16. On the CPU all three compute in float32.
 
+Memory format: channels_last on a GPU, contiguous on the CPU. channels_last would train x1.2
+faster per step on the 2-core development CPU, but there its BatchNorm backward puts the alpha
+gradient (the search signal, which reaches alpha through the BatchNorm scaling each op) 2e-3
+away from float64, against 5e-7 contiguous (bench/fp32_error.py).
+
 Differences from the reference code (deliberate): the gradient-norm clip covers the weights
 only (AutoDL and DrNAS clip `network.parameters()`, whose norm also counts the gradient the
 alphas hold at that point; darts-pt clips the weights only); the validation batch of a
