@@ -37,7 +37,7 @@ from nasbook.profiles import Profile
 from nasbook.search.result import SearchResult
 from nasbook.search.signals import accuracies
 from nasbook.spaces import nb201
-from nasbook.stats import fmt_mean_sd, mean_sd
+from nasbook.stats import binomial_ci, fmt_mean_sd, mean_sd
 from nasbook.supernet import pt, search
 
 NOTEBOOK = "07_nb201_weight_sharing"
@@ -60,7 +60,8 @@ PROFILES = {
                   trajectory_epochs=[1, 2], log_every=1),
     # C=8, N=1, class-balanced 5k / 5k subset of the search split: fits 2 CPU cores; 4 seeds per
     # method (the paper profile's count), enough for darts_claim's rule to decide (>= 3 seeds)
-    "cpu": dict(COMMON, C=8, N=1, limit_train=5000, limit_valid=5000, pt_tune_epochs=1, pt_eval_batches=8,
+    # PT scores each op on 16 batches (1024 images: 95% binomial half-width about 3 points at 50%)
+    "cpu": dict(COMMON, C=8, N=1, limit_train=5000, limit_valid=5000, pt_tune_epochs=1, pt_eval_batches=16,
                 epochs={"darts": 8, "gdas": 8, "darts_pt": 8, "drnas": 8, "vimnas": 8},
                 seeds=[0, 1, 2, 3], methods=["darts", "gdas", "darts_pt", "darts_pt_fix", "drnas", "vimnas"],
                 trajectory_epochs=[2, 4, 8], log_every=4),
@@ -512,9 +513,11 @@ def trajectory_claim(p: Profile, traj: pd.DataFrame) -> Claim:
     n, k = len(ok), sum(ok)
     verdict = "holds" if k == n else ("partly" if k else "differs")
     cfg = method_config("darts_pt", p.settings)
-    images = ("the full validation split" if cfg["pt_eval_batches"] is None
-              else f"{cfg['pt_eval_batches']} batches of {cfg['batch_size']} "
-                   f"({cfg['pt_eval_batches'] * cfg['batch_size']} images)")
+    n_images = (cfg["limit_valid"] or len(search.search_split("search_valid", None)[1])
+                if cfg["pt_eval_batches"] is None else cfg["pt_eval_batches"] * cfg["batch_size"])
+    lo, hi = binomial_ci(50.0, n_images)
+    images = (f"{'the full validation split' if cfg['pt_eval_batches'] is None else 'a batch subset'} "
+              f"({n_images} images, 95% binomial half-width {(hi - lo) / 2:.1f} points at 50%)")
     means = acc.groupby(level="epoch").mean()
     return Claim(id=cid, claim=text, source=src, paper=paper,
                  measured=f"CIFAR-10 test at epochs {first} -> {last}: {'; '.join(per)}; mean over seeds argmax "
