@@ -62,7 +62,7 @@ def test_notebook05_runs_on_the_darts_space(shared_data, tmp_path):
     p = Profile("smoke", {**smoke.settings, "space": "darts",
                           "supernet": dict(ch2.PROFILES["paper"]["supernet"], C=2, layers=3, epochs=2,
                                            limit_train=64, limit_valid=64, batch_size=32),
-                          "discretize": dict(smoke["discretize"], max_epochs=0, edges=1)}, tmp_path)
+                          "discretize": dict(smoke["discretize"], max_epochs=0, min_epochs=0, edges=1)}, tmp_path)
     s2 = ch2.s2_strength(p, progress=False)
     assert len(s2) == 28 and set(s2["op"]) == set(S2)
     assert list(s2["edge_name"].unique()) == [f"normal {t}<-{f}" for t, f in EDGES]
