@@ -59,7 +59,7 @@ from . import config
 from .data import pack
 
 pack.use()  # before the store: on a bare GPU machine filelock comes from the data pack
-from . import profiles, store  # noqa: E402
+from . import outputs, profiles, store  # noqa: E402
 from .files import atomic_path, atomic_write, is_temp  # noqa: E402
 from .supernet.search import Incomplete  # noqa: E402
 
@@ -258,7 +258,7 @@ def _commit() -> str | None:
         return None
     if out.returncode != 0:
         return None  # not a git checkout (a copy of the working tree)
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "nasbook", "bench", "plans"], cwd=config.ROOT,
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *outputs.CODE], cwd=config.ROOT,
                            capture_output=True, timeout=10).returncode != 0
     # a copy of a working tree can carry code newer than its HEAD: say so rather than name a wrong commit
     return (out.stdout.strip() + (" + uncommitted changes to the code" if dirty else "")) or None

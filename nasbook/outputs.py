@@ -28,12 +28,17 @@ from .files import atomic_path, atomic_write, used_data_files
 PACKAGES = ("torch", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn", "papermill", "jupytext")
 
 
+CODE = ("nasbook", "notebooks", "bench", "plans", "scripts", "pyproject.toml")  # what computes a result
+
+
 def git_commit() -> str:
+    """HEAD, with "-dirty" when the code (CODE) differs from it. Results and figures are left out:
+    a long run commits its results as it goes, and they are what it computes, not what computes it."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=config.ROOT,
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE],
+                               cwd=config.ROOT, capture_output=True, text=True).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

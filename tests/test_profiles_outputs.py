@@ -88,3 +88,24 @@ def test_read_only_store_creates_no_folders(tmp_path):
     store = ResultStore("exp", {"a": 1}, root=tmp_path, readonly=True)
     path = store.artifact("model.pt")
     assert not path.parent.exists() and not any(tmp_path.iterdir())
+
+
+def test_the_manifest_commit_is_dirty_only_when_the_code_differs(tmp_path, monkeypatch):
+    """A long run commits its results as it goes: uncommitted results or figures leave the
+    recorded commit clean; an uncommitted change to the library marks it "-dirty"."""
+    import subprocess
+    from nasbook import config, outputs
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    (tmp_path / "nasbook").mkdir()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "nasbook" / "x.py").write_text("a = 1\n")
+    (tmp_path / "results" / "item.json").write_text("{}\n")
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    (tmp_path / "results" / "item.json").write_text('{"value": 1}\n')
+    assert outputs.git_commit() == head
+    (tmp_path / "nasbook" / "x.py").write_text("a = 2\n")
+    assert outputs.git_commit() == head + "-dirty"
