@@ -8,6 +8,7 @@
   alpha_vs_discretization    notebooks/05_alpha_vs_discretization.py
   edge_shuffling             notebooks/06_edge_shuffling.py
   nb201_weight_sharing       notebooks/07_nb201_weight_sharing.py
+  rmi_full_space             notebooks/08_rmi_full_space.py
 
 Each module holds its notebook's profile table (`PROFILES`), `start(globals())` for the
 notebook, the experiment functions (taking a resolved `nasbook.profiles.Profile`), and
@@ -31,6 +32,7 @@ NOTEBOOKS = {
     "05_alpha_vs_discretization": "alpha_vs_discretization",
     "06_edge_shuffling": "edge_shuffling",
     "07_nb201_weight_sharing": "nb201_weight_sharing",
+    "08_rmi_full_space": "rmi_full_space",
 }
 __all__ = list(NOTEBOOKS.values())
 
