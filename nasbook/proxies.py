@@ -27,15 +27,30 @@ Difference common to all proxies: the network. The reference scores its own NB20
 (``foresight/models/nasbench2.py``), whose cells use BN without affine parameters and convs with
 a bias; nasbook scores the official network (`spaces.nb201_network`: affine BN, no conv bias).
 At initialisation, in train mode, the two compute the same function (gamma = 1 and beta = 0,
-and a conv bias in front of a train-mode BN cancels), so the proxies agree, except synflow,
-where BN is removed and the reference's cell-conv biases add to the flow. The reference also
+and a conv bias in front of a train-mode BN cancels), so every proxy that only reads weight
+gradients or ReLU codes agrees (snip, grad_norm, grasp, jacob_cov, NASWOT). Two do not:
+synflow, where BN is removed and the reference's cell-conv biases add to the flow, and fisher,
+whose activation is the conv output *with* its bias (``fisher.py`` hooks the conv's output):
+a train-mode BN makes the gradient at that output sum to zero per channel over the batch, not
+per image, so the bias adds b * (sum over positions of the gradient) to each image's term and
+the reference's fisher differs from nasbook's for every architecture with a cell conv. nasbook
+keeps the official NB201 network (the one whose accuracies the table holds; NB201's own
+ReLUConvBN has no bias with affine BN) rather than the reference's variant. The reference also
 evaluates "none" edges as ``x * 0`` and edges that cannot reach the cell output; nasbook skips
 both. Their gradients are exactly 0 in the reference, so no gradient proxy changes; FLOPs does
 (below), and NASWOT's kernel does (below). Checked once (not in the tests, which compare with
 values computed independently in numpy): the reference's measure functions, run on nasbook's
 NB201 network (two architectures at C=4, N=1 and C=8, N=2, 16 CIFAR-10 images), give the same
 synflow and jacob_cov and the same snip, grad_norm, grasp and fisher up to the reference's
-float32 summation (relative differences below 1e-6).
+float32 summation (relative differences below 1e-6). That check fed both sides nasbook's network,
+so it covers the measures, not the model difference above.
+
+Data and initialisation: every architecture is scored on the same fixed batch (`proxy_data`:
+seeded, un-augmented search-train images with the xautodl mean/std) from the same seed
+(`ProxyScorer` re-seeds before building each network). The reference draws a new shuffled,
+augmented batch from the 50k training set for every architecture and seeds once per run, so
+its initial weights differ per architecture too. Fixing both removes that per-architecture
+sampling noise from the comparison; it does not favour any architecture.
 
 NASWOT (Mellor et al., "Neural Architecture Search without Training", ICML 2021): push one
 mini-batch through the freshly initialised network, record for every ReLU the binary code

@@ -137,3 +137,23 @@ def test_scores_csv_columns(shared_data):
     assert list(df["index"]) == idx and df["arch"][2] == nb201.arch_of(1462)
     assert df[ex.rmi_column(0.8)][1] == np.inf  # a diverged candidate
     assert df[ACC][2] == pytest.approx(bench.column(ACC)[1462])
+
+
+def test_synflow_is_scored_as_the_references_nb201_model(p):
+    """zero-cost-nas scores synflow on its NB201 model rebuilt with use_bn=False, which keeps the
+    reduction blocks' BatchNorms: the experiment's synflow column is that variant, not the
+    generic one that removes every BN (the two differ)."""
+    import torch
+    from nasbook import proxies
+    scorer = ex._scorers(p, seed=0)["synflow"]
+    index = nb201.index_of("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|")
+    x, y = ex._proxy_batch(p, 0)
+
+    def direct(**options):
+        torch.manual_seed(0)
+        net = nb201.build_network(nb201.arch_of(index), C=p["proxy"]["C"], N=p["proxy"]["N"])
+        return proxies.PROXIES["synflow"](net, x, y, **options)
+
+    assert scorer.config["options"] == {"keep_bn": ["reductions"]}
+    assert scorer(index) == pytest.approx(direct(keep_bn=("reductions",)), rel=1e-9)
+    assert scorer(index) > 0 and scorer(index) != pytest.approx(direct(), rel=1e-3)

@@ -88,6 +88,9 @@ MIN_ARCHS = 10          # fewer architectures than this in a set: no correlation
 SAMPLE_SEED = 0         # the architecture sample is fixed; the notebook's seed is the RMI/proxy seed
 VALID12 = bench.valid_col(ACC)                      # the cheap-training baseline column
 ZERO_COST = tuple(proxies.PROXIES)                  # naswot ... params, flops: all training-free
+# options of a proxy as zero-cost-nas scores NB201 (its own NB201 model, rebuilt with use_bn=False
+# for synflow, keeps the BatchNorms of the two reduction blocks: see nasbook.proxies, synflow)
+PROXY_OPTIONS = {"synflow": {"keep_bn": ["reductions"]}}
 NB201_TRAIN_IMAGES = 25_000   # the cifar10-valid training split the 12-epoch column was trained on
 NB201_BATCH = 256             # NB201's training batch size
 LABELS = {"naswot": "NASWOT", "synflow": "synflow", "snip": "snip", "grad_norm": "grad_norm", "grasp": "grasp",
@@ -141,7 +144,8 @@ def _lower_is_better(col: str) -> bool:
 
 
 def _scorers(p: Profile, seed: int, readonly: bool | None = None) -> dict[str, proxies.ProxyScorer]:
-    return {name: proxies.ProxyScorer(name, **p["proxy"], seed=seed, root=p.root, readonly=readonly)
+    return {name: proxies.ProxyScorer(name, **p["proxy"], seed=seed, root=p.root, readonly=readonly,
+                                      **PROXY_OPTIONS.get(name, {}))
             for name in ZERO_COST}
 
 
@@ -169,7 +173,7 @@ def _time_archs(p: Profile, seed: int) -> dict:
             t0 = time.perf_counter()
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                fn(nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]), x, y)
+                fn(nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]), x, y, **PROXY_OPTIONS.get(name, {}))
             out["seconds"][name].append(time.perf_counter() - t0)
         net = nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]).train()
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -184,7 +188,7 @@ def _time_archs(p: Profile, seed: int) -> dict:
 
 
 def _cost_store(p: Profile, seed: int):
-    return p.store("rmi_full_space_cost", {"proxy": p["proxy"], "seed": int(seed), "cost": p["cost"],
+    return p.store("rmi_full_space_cost", {"proxy": p["proxy"], "options": PROXY_OPTIONS, "seed": int(seed), "cost": p["cost"],
                                            "sample_seed": SAMPLE_SEED})
 
 
