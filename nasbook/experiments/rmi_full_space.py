@@ -173,7 +173,8 @@ def _time_archs(p: Profile, seed: int) -> dict:
             t0 = time.perf_counter()
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                fn(nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]), x, y, **PROXY_OPTIONS.get(name, {}))
+                net = nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"])
+                fn(net, x, y, **PROXY_OPTIONS.get(name, {}))
             out["seconds"][name].append(time.perf_counter() - t0)
         net = nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]).train()
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -188,8 +189,8 @@ def _time_archs(p: Profile, seed: int) -> dict:
 
 
 def _cost_store(p: Profile, seed: int):
-    return p.store("rmi_full_space_cost", {"proxy": p["proxy"], "options": PROXY_OPTIONS, "seed": int(seed), "cost": p["cost"],
-                                           "sample_seed": SAMPLE_SEED})
+    return p.store("rmi_full_space_cost", {"proxy": p["proxy"], "options": PROXY_OPTIONS, "seed": int(seed),
+                                           "cost": p["cost"], "sample_seed": SAMPLE_SEED})
 
 
 def score_all(p: Profile, seed: int = 0, progress: bool = True) -> None:
