@@ -164,7 +164,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import config
+from . import config, executor
 from .spaces import nb201
 
 NEG_SCORE = -1e9  # stands in for log(0) of a singular kernel
@@ -465,7 +465,27 @@ class ProxyScorer:
         return float(self.store.compute(("arch", index), lambda: self._compute(index)))
 
     def many(self, indices: Iterable[int]) -> list[float]:
+        """Scores of `indices`: missing ones computed here one by one, or, with a distributed
+        executor (nasbook.executor), as its tasks first (`job`)."""
+        indices = [int(i) for i in indices]
+        if executor.distributed() and not self.store.readonly:
+            executor.current().run([self.job(indices)], progress=False)
         return [self(i) for i in indices]
+
+    def job(self, indices: Iterable[int], chunk: int | None = None) -> "executor.Job":
+        """The executor Job that stores the scores of `indices` (for a caller that runs it beside
+        other jobs, e.g. RMI's: nasbook.executor): `chunk` architectures per task, default 5 on a
+        distributed executor (a task loads its batch once) and 1 here (a deadline stops between
+        architectures)."""
+        chunk = chunk or (5 if executor.distributed() else 1)
+        return executor.Job(self.store, [("arch", int(i)) for i in indices], self._score_items, chunk=chunk,
+                            what=f"{self.name} proxy", label="{n} architectures of the " + self.name + " proxy")
+
+    def _score_items(self, chunk: list) -> list[float]:
+        return [float(self._compute(int(item[1]))) for item in chunk]
+
+    def __getstate__(self):  # a copy sent to a Ray task loads its own batch
+        return {**vars(self), "_xy": None}
 
     @property
     def seconds_per_arch(self) -> float:

@@ -479,6 +479,14 @@ def evaluate(archs: Sequence[str], settings: dict | None = None, seed: int = 0, 
     return [store.get(a) for a in archs]
 
 
+def job(archs: Sequence[str], settings: dict | None = None, seed: int = 0, *, root=None, device=None,
+        group: int | None = None, progress: bool = True) -> executor.Job:
+    """The executor Job that stores the RMI results of `archs` (what `evaluate` runs), for a
+    caller that runs it beside other jobs on one executor (nasbook.executor)."""
+    return _job([nb201.to_str(a) for a in archs], resolve(settings), seed, root=root, device=device, group=group,
+                runner=executor.current(), progress=progress)
+
+
 def evaluate_many(requests: Sequence[tuple], *, root=None, device=None, group: int | None = None,
                   progress: bool = True, stored_only: bool = False) -> list[list[dict | None]]:
     """`evaluate(archs, settings, seed)` of every (archs, settings, seed) in `requests`. With a
@@ -487,9 +495,8 @@ def evaluate_many(requests: Sequence[tuple], *, root=None, device=None, group: i
     `evaluate` calls."""
     runner = executor.current()
     if runner is not executor.LOCAL and not stored_only:
-        jobs = [_job([nb201.to_str(a) for a in archs], resolve(settings), seed, root=root, device=device,
-                     group=group, runner=runner, progress=progress) for archs, settings, seed in requests]
-        runner.run(jobs, progress)
+        runner.run([job(archs, settings, seed, root=root, device=device, group=group, progress=progress)
+                    for archs, settings, seed in requests], progress)
     return [evaluate(archs, settings, seed, root=root, device=device, group=group, progress=progress,
                      stored_only=stored_only) for archs, settings, seed in requests]
 

@@ -100,6 +100,24 @@ def test_search_seeds_on_ray_equal_local_ones(on_ray, tmp_path, shared_data, mon
     assert runs["ray"] == runs["local"] and len(runs["ray"]) == 3
 
 
+def test_proxy_scores_on_ray_equal_local_ones(on_ray, tmp_path, shared_data, monkeypatch):
+    """Notebook 08's proxies: missing scores go to Ray tasks (5 architectures each) and equal the
+    local loop's at the same thread count; nothing is computed in the driver."""
+    from nasbook import proxies
+    archs = [3, 77, 1024, 5000, 9999, 12000, 15624]
+    scores = {}
+    for name in ("ray", "local"):
+        monkeypatch.setenv("NASBOOK_EXECUTOR", name)
+        for proxy in ("synflow", "grasp", "jacob_cov"):
+            s = proxies.ProxyScorer(proxy, C=4, N=1, batch_size=16, threads=1, root=tmp_path / name)
+            scores[name, proxy] = s.many(archs)
+            assert s.computed == (0 if name == "ray" else len(archs))
+            assert len(list((tmp_path / name).rglob(f"proxy_{proxy}/*/items/*.json"))) == len(archs)
+    for proxy in ("synflow", "grasp", "jacob_cov"):
+        assert scores["ray", proxy] == scores["local", proxy]
+        assert len(set(scores["ray", proxy])) > 1
+
+
 def test_supernet_searches_on_ray_equal_local_ones(on_ray, tmp_path, shared_data, monkeypatch):
     """Notebook 07's searches (tiny supernets): every (method, seed) a Ray task, the results of the
     local loop. DARTS and DARTS-PT share one supernet here: one task trains it while the other waits

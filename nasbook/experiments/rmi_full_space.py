@@ -39,7 +39,7 @@ import torch
 from scipy.stats import rankdata, spearmanr
 from tqdm.auto import tqdm
 
-from .. import proxies, rmi
+from .. import executor, proxies, rmi
 from .. import teacher as teachers
 from ..claims import Claim
 from ..data import nb201 as bench
@@ -202,12 +202,12 @@ def score_all(p: Profile, seed: int = 0, progress: bool = True) -> None:
     archs = sample(p)
     scorers = _scorers(p, seed)
     chunks = [archs[i:i + p["chunk"]] for i in range(0, len(archs), p["chunk"])]
+    runner = executor.current()
     for chunk in tqdm(chunks, desc="chunks", disable=not progress):
-        for beta in p["betas"]:
-            rmi.evaluate([nb201.arch_of(i) for i in chunk], _rmi_settings(p, beta), seed, root=p.root,
-                         progress=progress)
-        for scorer in scorers.values():
-            scorer.many(chunk)
+        # one chunk's RMI evaluations and proxy scores, all in flight at once on a distributed executor
+        runner.run([rmi.job([nb201.arch_of(i) for i in chunk], _rmi_settings(p, beta), seed, root=p.root,
+                            progress=progress) for beta in p["betas"]]
+                   + [scorer.job(chunk) for scorer in scorers.values()], progress)
     _cost_store(p, seed).compute("timing", lambda: _time_archs(p, seed))
     big = _paper_size_profile(p)
     if big is not None:
