@@ -439,9 +439,12 @@ class ProxyScorer:
     def _batch(self) -> torch.Tensor:
         return self._data()[0]
 
-    def _compute(self, index: int) -> float:
-        t0 = time.perf_counter()
+    def compute(self, index: int) -> float:
+        """The score of `index` computed here, neither read from nor written to the store (the
+        same batch, seed and network every stored score has; `seconds` adds the time of the
+        network's build and score, not of the batch's one load)."""
         x, y = self._data()
+        t0 = time.perf_counter()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.config["seed"])  # the same initialisation recipe for every architecture
             net = nb201.build_network(nb201.arch_of(index), C=self.config["C"], N=self.config["N"])
@@ -462,7 +465,7 @@ class ProxyScorer:
 
     def __call__(self, index: int) -> float:
         index = int(index)
-        return float(self.store.compute(("arch", index), lambda: self._compute(index)))
+        return float(self.store.compute(("arch", index), lambda: self.compute(index)))
 
     def many(self, indices: Iterable[int]) -> list[float]:
         """Scores of `indices`: missing ones computed here one by one, or, with a distributed
@@ -482,7 +485,7 @@ class ProxyScorer:
                             what=f"{self.name} proxy", label="{n} architectures of the " + self.name + " proxy")
 
     def _score_items(self, chunk: list) -> list[float]:
-        return [float(self._compute(int(item[1]))) for item in chunk]
+        return [float(self.compute(int(item[1]))) for item in chunk]
 
     def __getstate__(self):  # a copy sent to a Ray task loads its own batch
         return {**vars(self), "_xy": None}

@@ -320,3 +320,6 @@ def test_proxy_scorer_recipe(tmp_path, shared_data):
     torch.manual_seed(0)
     net = nb201.build_network(nb201.arch_of(1234), C=4, N=1)
     assert s(1234) == P.grad_norm_score(net, x, y) and math.isfinite(s(1234)) and s.computed == 1
+    u = P.ProxyScorer("grad_norm", C=4, N=1, batch_size=8, seed=0, root=tmp_path / "other", readonly=False)
+    assert u.compute(1234) == s(1234) and u.computed == 1 and u.seconds > 0  # the stored recipe, timed
+    assert not u.store.dir.exists() or 1234 not in u.cached()                # and nothing stored

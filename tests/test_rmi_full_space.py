@@ -147,7 +147,7 @@ def test_synflow_is_scored_as_the_references_nb201_model(p):
     from nasbook import proxies
     scorer = ex._scorers(p, seed=0)["synflow"]
     index = nb201.index_of("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|")
-    x, y = ex._proxy_batch(p, 0)
+    x, y = proxies.proxy_data(p["proxy"]["batch_size"], 0)
 
     def direct(**options):
         torch.manual_seed(0)

@@ -154,28 +154,21 @@ def _rmi_settings(p: Profile, beta: float) -> dict:
     return _rmi.rmi_settings(p, beta=float(beta))
 
 
-def _proxy_batch(p: Profile, seed: int):
-    return proxies.proxy_data(p["proxy"]["batch_size"], seed)
-
-
 def _time_archs(p: Profile, seed: int) -> dict:
     """The stored cost sample: seconds per proxy (network build + score, as ProxyScorer computes
     it) and per NB201 training step (batch NB201_BATCH, SGD) for the first p["cost"]["archs"]
     architectures of the sample."""
     c, s = p["cost"], p["proxy"]
     archs = sample(p)[:c["archs"]]
-    x, y = _proxy_batch(p, seed)
+    scorers = _scorers(p, seed)
     xt, yt = proxies.proxy_data(c["train_batch"], seed)
     out = {"archs": archs, "threads": torch.get_num_threads(), "device": "cpu", "machine": platform.machine(),
            "processor": platform.processor(), "seconds": {n: [] for n in ZERO_COST}, "train_step_seconds": []}
     for idx in tqdm(archs, desc="cost sample", leave=False):
-        for name, fn in proxies.PROXIES.items():
-            t0 = time.perf_counter()
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(seed)
-                net = nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"])
-                fn(net, x, y, **PROXY_OPTIONS.get(name, {}))
-            out["seconds"][name].append(time.perf_counter() - t0)
+        for name, scorer in scorers.items():
+            before = scorer.seconds
+            scorer.compute(idx)  # uncached: the score as stored, timed
+            out["seconds"][name].append(scorer.seconds - before)
         net = nb201.build_network(nb201.arch_of(idx), C=s["C"], N=s["N"]).train()
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
         for step in range(c["train_steps"] + 1):  # the first step is a warm-up
