@@ -39,6 +39,8 @@
 #   network C=16, N=5 with one batch of 64 images. Beside it, notebook 01's paper-size scale
 #   (C=16, N=5, 150 steps, 30 architectures stratified by accuracy), read from the store only:
 #   a run still in progress shows what is stored.
+# * With `--from-results` nothing is computed: a run still in progress is shown on the architectures
+#   it has finished (its first chunks, a uniform sample too), and every claim's scale says how many.
 # * **smoke**: a dozen architectures, tiny candidates and a tiny proxy network; checks the pipeline.
 
 # %% tags=["parameters"]

@@ -157,3 +157,23 @@ def test_synflow_is_scored_as_the_references_nb201_model(p):
     assert scorer.config["options"] == {"keep_bn": ["reductions"]}
     assert scorer(index) == pytest.approx(direct(keep_bn=("reductions",)), rel=1e-9)
     assert scorer(index) > 0 and scorer(index) != pytest.approx(direct(), rel=1e-3)
+
+
+def test_a_read_only_render_of_a_run_in_progress_shows_its_finished_architectures(p, shared_data, monkeypatch):
+    """--from-results during a run: the architectures with every score stored (here the first
+    2 of 4), said in the scale of every claim; nothing is computed (three cheap proxies stand in
+    for the nine)."""
+    monkeypatch.setattr(ex, "ZERO_COST", ("naswot", "synflow", "params"))
+    p = p.replace(paper_size_01=False, archs=4, cost={"archs": 1, "train_batch": 8, "train_steps": 1})
+    ex.score_all(p.replace(archs=2), progress=False)  # the first 2 of the 4-architecture sample
+    monkeypatch.setenv("NASBOOK_RESULTS_ONLY", "1")
+    df = ex.scores(p, progress=False)
+    assert list(df["index"]) == sorted(ex.sample(p)[:2]) and (df.attrs["planned"], df.attrs["stored"]) == (4, 2)
+    assert np.isfinite(df[list(ex.ZERO_COST)].to_numpy()).all()
+    runs = ex.scales(p, progress=False)
+    assert ex.costs(p, runs)["seconds_per_arch"].notna().all()
+    untimed = ex.costs(p.replace(cost={**p["cost"], "train_steps": 2}), runs)  # a cost sample not stored yet
+    assert untimed.set_index("score").loc[list(ex.ZERO_COST), "seconds_per_arch"].isna().all()
+    assert untimed.set_index("score").loc["rmi_beta_0.8", "seconds_per_arch"] > 0
+    claims = ex.claims(p, runs, ex.correlations(p, runs))
+    assert claims and all("run in progress: 2 of 4 architectures stored" in c.scale for c in claims)

@@ -224,18 +224,36 @@ def _frame(indices, rmi_results: dict, proxy_scores: dict) -> pd.DataFrame:
 
 
 def scores(p: Profile, seed: int = 0, progress: bool = True) -> pd.DataFrame:
-    """The score frame of the profile's sample (computing what is missing, see `score_all`; with
-    --from-results a missing item raises MissingResult): one row per architecture with index,
-    arch, rmi_beta_<b> (a loss: lower is better, a diverged candidate = inf), the nine proxies
-    (higher is better), cifar10_valid_12, the 200-epoch test accuracies of the three datasets and
-    the seconds of each RMI evaluation."""
+    """The score frame of the profile's sample (computing what is missing, see `score_all`): one
+    row per architecture with index, arch, rmi_beta_<b> (a loss: lower is better, a diverged
+    candidate = inf), the nine proxies (higher is better), cifar10_valid_12, the 200-epoch test
+    accuracies of the three datasets and the seconds of each RMI evaluation. A read-only run
+    (--from-results) computes nothing and shows the architectures with every score stored: all
+    of them once the run is complete; during a run, the chunks it has finished (a uniform sample
+    too: what is stored depends on the order, not on the scores). attrs "planned" and "stored"
+    say how many."""
     if not results_only():
         score_all(p, seed, progress)
     archs = sample(p)
-    rmi_results = {rmi_column(b): rmi.evaluate([nb201.arch_of(i) for i in archs], _rmi_settings(p, b), seed,
-                                               root=p.root, progress=False) for b in p["betas"]}
-    proxy_scores = {n: s.many(archs) for n, s in _scorers(p, seed).items()}
-    return _frame(archs, rmi_results, proxy_scores)
+    results = {rmi_column(b): rmi.evaluate([nb201.arch_of(i) for i in archs], _rmi_settings(p, b), seed,
+                                           root=p.root, stored_only=True) for b in p["betas"]}
+    return _stored_frame(archs, results, _stored_proxies(p, seed, archs))
+
+
+def _stored_proxies(p: Profile, seed: int, indices: list[int]) -> dict[str, list]:
+    """{proxy: stored score of each index, None where missing}."""
+    return {n: [sc.store.get(("arch", int(i))) for i in indices] for n, sc in _scorers(p, seed, readonly=True).items()}
+
+
+def _stored_frame(indices: list[int], rmi_results: dict, proxy_scores: dict) -> pd.DataFrame:
+    """`_frame` of the architectures whose every score is stored (None: missing), with attrs
+    "planned" (len(indices)) and "stored" (complete rows)."""
+    keep = [k for k in range(len(indices)) if all(r[k] is not None for r in rmi_results.values())
+            and all(v[k] is not None for v in proxy_scores.values())]
+    df = _frame([indices[k] for k in keep], {c: [r[k] for k in keep] for c, r in rmi_results.items()},
+                {n: [v[k] for k in keep] for n, v in proxy_scores.items()})
+    df.attrs.update(planned=len(indices), stored=len(keep))
+    return df
 
 
 def _paper_size_profile(p: Profile) -> Profile | None:
@@ -254,14 +272,8 @@ def paper_size_scores(p: Profile, seed: int = 0) -> pd.DataFrame | None:
     archs = _rmi.stratified_sample(big["archs"])
     results = {rmi_column(b): rmi.evaluate(archs, _rmi_settings(big, b), s, root=big.root, stored_only=True)
                for b in p["betas"]}
-    scorers = _scorers(p, seed, readonly=True)
-    got = {n: [sc.store.get(("arch", nb201.index_of(a))) for a in archs] for n, sc in scorers.items()}
-    keep = [k for k in range(len(archs)) if all(r[k] is not None for r in results.values())
-            and all(v[k] is not None for v in got.values())]
-    df = _frame([nb201.index_of(archs[k]) for k in keep], {c: [r[k] for k in keep] for c, r in results.items()},
-                {n: [v[k] for k in keep] for n, v in got.items()})
-    df.attrs.update(planned=len(archs), stored=len(keep))
-    return df
+    indices = [nb201.index_of(a) for a in archs]
+    return _stored_frame(indices, results, _stored_proxies(p, seed, indices))
 
 
 def scales(p: Profile, seed: int = 0, progress: bool = True) -> dict[str, tuple[Profile, pd.DataFrame]]:
@@ -286,22 +298,26 @@ def costs(p: Profile, runs: dict, seed: int = 0) -> pd.DataFrame:
     score); 12-epoch training = the stored time of one NB201 training step x the steps of 12
     epochs on 25,000 images at batch 256 (training steps only, an estimate). Columns: scale,
     score, seconds_per_arch, timed (architectures timed), how."""
-    timing = _cost_store(p, seed).compute("timing", lambda: _time_archs(p, seed))
+    store = _cost_store(p, seed)
+    if results_only() and "timing" not in store:  # a run in progress times its cost sample after its last chunk
+        timing, timed = None, "not timed yet (the run times its cost sample after the last chunk)"
+    else:
+        timing = store.compute("timing", lambda: _time_archs(p, seed))
+        timed = f"timed on {len(timing['archs'])} sampled archs, {timing['threads']} thread(s)"
+    n_timed = len(timing["archs"]) if timing else 0
     rows = []
     for label, (_, df) in runs.items():
         for col in [c for c in df.columns if c.endswith("_seconds")]:
             rows.append(dict(scale=label, score=col[:-len("_seconds")], seconds_per_arch=float(df[col].mean()),
                              timed=len(df), how="stored seconds of every evaluation (mean)"))
         for name in ZERO_COST:
-            rows.append(dict(scale=label, score=name, seconds_per_arch=float(np.mean(timing["seconds"][name])),
-                             timed=len(timing["archs"]),
-                             how=f"timed on {len(timing['archs'])} sampled archs, {timing['threads']} thread(s)"))
+            rows.append(dict(scale=label, score=name, timed=n_timed, how=timed,
+                             seconds_per_arch=float(np.mean(timing["seconds"][name])) if timing else np.nan))
         steps = 12 * math.ceil(NB201_TRAIN_IMAGES / NB201_BATCH)
-        step = float(np.mean(timing["train_step_seconds"]))
-        rows.append(dict(scale=label, score=VALID12, seconds_per_arch=step * steps,
-                         timed=len(timing["archs"]),
+        step = float(np.mean(timing["train_step_seconds"])) if timing else np.nan
+        rows.append(dict(scale=label, score=VALID12, seconds_per_arch=step * steps, timed=n_timed,
                          how=f"estimate: {steps} training steps x the timed step (batch {p['cost']['train_batch']}, "
-                             f"C={p['proxy']['C']}, N={p['proxy']['N']})"))
+                             f"C={p['proxy']['C']}, N={p['proxy']['N']})" if timing else timed))
     return pd.DataFrame(rows)
 
 
