@@ -95,12 +95,17 @@ def search_cfg(**kw):
     return dict(COMMON, **kw)
 
 
-def test_drnas_simplex_and_concentration():
+def _drnas():
+    """A C=4 N=1 supernet with random alphas (seed 0) and its DrNAS architecture parameters."""
     torch.manual_seed(0)
     net = Supernet(C=4, N=1)
     with torch.no_grad():
         net.alphas.copy_(torch.randn(6, 5))
-    arch = search.make_arch("drnas", net, search_cfg(), 0)
+    return net, search.make_arch("drnas", net, search_cfg(), 0)
+
+
+def test_drnas_simplex_and_concentration():
+    net, arch = _drnas()
     W, _ = arch.sample()
     assert (W >= 0).all() and torch.allclose(W.sum(-1), torch.ones(6), atol=1e-5)
     a = net.alphas.detach()
@@ -294,11 +299,7 @@ def test_pt_masked_evaluation_uses_batch_statistics_and_keeps_running_stats(shar
 
 def test_drnas_has_one_l2_term_adams_weight_decay():
     """DrNAS 201-space: reg_type l2 is Adam(weight_decay=1e-3) on beta only; the loss adds nothing."""
-    torch.manual_seed(0)
-    net = Supernet(C=4, N=1)
-    with torch.no_grad():
-        net.alphas.copy_(torch.randn(6, 5))
-    arch = search.make_arch("drnas", net, search_cfg(), 0)
+    net, arch = _drnas()
     assert arch.opt.param_groups[0]["weight_decay"] == 1e-3
     assert [p for g in arch.opt.param_groups for p in g["params"]] == [net.alphas]
     # a network whose loss does not depend on beta: any gradient on beta would come from a regulariser
