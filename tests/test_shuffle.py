@@ -163,6 +163,11 @@ def test_notebook06_paper_profile_shuffles_the_darts_space_supernet():
             swap_edges(stride2, stride1)
         with pytest.raises(ValueError, match="strides"):
             net.swap_edges(stride2.index, stride1.index)
+        a = net.alphas.detach().clone()
+        net.swap_edges(0, 1, alphas=True)  # both leave the cell inputs: every cell, both cell types' alphas
+        assert torch.equal(net.alphas.detach()[[0, 1, 14, 15]], a[[1, 0, 15, 14]])
+        net.swap_edges(0, 1, alphas=True)
+        assert torch.equal(net.alphas.detach(), a) and torch.equal(net(x), y0)
         rows = shuffle_trials(net, lambda: float(net(x).sum()), trials=3, slots=lambda: cells,
                               pick=random_edge_swaps, swap_fn=swap_edges, progress=False)
         assert len(rows) == 3 and rows["swaps"].str.contains("c1:").all()

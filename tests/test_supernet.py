@@ -144,6 +144,10 @@ def test_api_fix_mask_swap_save(tmp_path):
     e0 = net.cells[0].edges[0]
     net.swap_edges(0, 3, cells=[0])
     assert net.cells[0].edges[3] is e0
+    a = net.alphas.detach().clone()
+    net.swap_edges(nb201.EDGES[1], nb201.EDGES[4], alphas=True)  # (to, from) pairs; every cell and the alphas
+    assert torch.equal(net.alphas.detach()[[1, 4]], a[[4, 1]]) and torch.equal(net.alphas.detach()[[0, 2, 3, 5]],
+                                                                                  a[[0, 2, 3, 5]])
     c0, c1 = net.cells[0], net.cells[1]
     net.swap_cells(0, 1)
     assert net.cells[0] is c1 and net.cells[1] is c0

@@ -59,27 +59,6 @@ class DartsSupernet(MixedSupernet):
         modules only with equal strides (same input and output shapes)."""
         return 2 if self.cells[cell].reduction and EDGES[edge][1] < 2 else 1
 
-    def swap_edges(self, e1: int, e2: int, cells=None, alphas: bool = False) -> None:
-        """Exchange the op modules (weights) of edges e1 and e2 (indices into `cell_edges`)
-        in the given cells (indices into net.cells; default all), as `Supernet.swap_edges`.
-        With alphas=True also exchange the alpha rows of both cell types (only sensible when
-        all cells are swapped, since alphas are shared)."""
-        E = len(EDGES)
-        if not (0 <= e1 < E and 0 <= e2 < E):
-            raise ValueError(f"edges must be in 0..{E - 1} (a cell's edges), got {e1} and {e2}")
-        cells = range(len(self.cells)) if cells is None else list(cells)
-        for c in cells:
-            if self.swap_group(c, e1) != self.swap_group(c, e2):
-                raise ValueError(f"edges {EDGES[e1]} and {EDGES[e2]} of reduction cell {c} have different strides; "
-                                 f"swap two edges that both leave (or both do not leave) the cell inputs 0, 1")
-        for c in cells:
-            edges = self.cells[c].edges
-            edges[e1], edges[e2] = edges[e2], edges[e1]
-        if alphas:
-            with torch.no_grad():
-                for off in (0, E):
-                    self.alphas[[off + e1, off + e2]] = self.alphas[[off + e2, off + e1]].clone()
-
     def config(self) -> dict:
         return dict(C=self.C, layers=self.layers, num_classes=self.num_classes, ops=list(self.ops))
 

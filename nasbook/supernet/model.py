@@ -173,6 +173,30 @@ class MixedSupernet(nn.Module):
             raise ValueError(f"edge {edge} out of range 0..{self.num_edges - 1}")
         return edge
 
+    def swap_edges(self, e1, e2, cells=None, alphas: bool = False) -> None:
+        """Exchange the op modules (weights) of edges e1 and e2 of one cell (indices into
+        `cell_edges`, or (to, from) pairs of it) in the given cells (indices into self.cells;
+        default all); two edges can trade only where their `swap_group`s are equal. With
+        alphas=True also exchange their alpha rows in every cell type (only sensible when all
+        cells are swapped, since alphas are shared)."""
+        edges = self.cell_edges
+        e1, e2 = (edges.index(e) if isinstance(e, tuple) else int(e) for e in (e1, e2))
+        if not (0 <= e1 < len(edges) and 0 <= e2 < len(edges)):
+            raise ValueError(f"edges must be in 0..{len(edges) - 1} (a cell's edges), got {e1} and {e2}")
+        cells = range(len(self.cells)) if cells is None else list(cells)
+        for c in cells:
+            if self.swap_group(c, e1) != self.swap_group(c, e2):
+                raise ValueError(f"edges {edges[e1]} and {edges[e2]} of cell {c} have different strides; swap two "
+                                 f"edges with equal input and output shapes (DARTS reduction cells: both leave, or "
+                                 f"both do not leave, the cell inputs 0, 1)")
+        for c in cells:
+            cell = self.cells[c]
+            cell.edges[e1], cell.edges[e2] = cell.edges[e2], cell.edges[e1]
+        if alphas:
+            with torch.no_grad():
+                for off in range(0, len(self.alphas), len(edges)):  # one block of rows per cell type
+                    self.alphas[[off + e1, off + e2]] = self.alphas[[off + e2, off + e1]].clone()
+
     def _changed(self):
         self._active = None
 
@@ -302,15 +326,6 @@ class Supernet(MixedSupernet):
         if self.ops != nb201.OPS:
             raise ValueError(f"derive_str needs the 5 NB201 ops, this supernet has {self.ops}; use derive()")
         return nb201.to_str(self.derive())
-
-    def swap_edges(self, e1, e2, cells=None, alphas: bool = False) -> None:
-        e1, e2 = self._edge(e1), self._edge(e2)
-        cells = self.cells if cells is None else [self.cells[i] for i in cells]
-        for cell in cells:
-            cell.edges[e1], cell.edges[e2] = cell.edges[e2], cell.edges[e1]
-        if alphas:
-            with torch.no_grad():
-                self.alphas[[e1, e2]] = self.alphas[[e2, e1]].clone()
 
     def swap_cells(self, i: int, j: int) -> None:
         cells = self.cells
