@@ -228,7 +228,7 @@ def test_pt_selection_resumes_where_it_stopped(shared_data, tmp_path, monkeypatc
 
 
 def test_fast_avg_pool_equals_avg_pool2d_without_padding_counts():
-    from nasbook.supernet.model import avg_pool_3x3
+    from nasbook.spaces.nb201_network import avg_pool_3x3
     for shape in [(2, 3, 8, 8), (4, 16, 5, 7), (1, 1, 1, 1)]:
         h = torch.randn(*shape, requires_grad=True)
         g = torch.randn(*shape)

@@ -21,13 +21,20 @@ Forward-time shortcuts (outputs and gradients equal the official network's):
 "none" edges are skipped instead of adding x*0, and edges whose result cannot reach
 node 3 are not evaluated. The only observable difference: BatchNorm running
 statistics of such dead-end ops are not updated (they never influence an output).
+The 3x3 average pool (`AvgPool3x3`, an nn.AvgPool2d with the official arguments) is
+computed as a depthwise convolution with a ones kernel times 1 / (pixels inside the
+image): the same average in another summation order, about 5x faster forward + backward
+on these CPUs (bench/rmi_speed.py measures the whole network).
 """
 from __future__ import annotations
 
 from typing import Callable
 
+import functools
+
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .nb201 import EDGES, OPS, Arch, ops_of, to_str
 
@@ -52,6 +59,29 @@ class Zero(nn.Module):
         return x.mul(0.0)
 
 
+def avg_pool_3x3(h: torch.Tensor) -> torch.Tensor:
+    """F.avg_pool2d(h, 3, 1, 1, count_include_pad=False), computed as a depthwise convolution
+    with a ones kernel divided by the number of pixels inside the image (3-5x faster on CPU)."""
+    C, H, W = h.shape[1:]
+    return F.conv2d(h, h.new_ones(C, 1, 3, 3), padding=1, groups=C) * _inverse_counts(H, W, h.device, h.dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _inverse_counts(H: int, W: int, device, dtype) -> torch.Tensor:
+    ones = torch.ones(1, 1, H, W, device=device, dtype=dtype)
+    return 1.0 / F.conv2d(ones, torch.ones(1, 1, 3, 3, device=device, dtype=dtype), padding=1)
+
+
+class AvgPool3x3(nn.AvgPool2d):
+    """The official op, nn.AvgPool2d(3, 1, 1, count_include_pad=False), computed by avg_pool_3x3."""
+
+    def __init__(self):
+        super().__init__(3, stride=1, padding=1, count_include_pad=False)
+
+    def forward(self, x):
+        return avg_pool_3x3(x)
+
+
 # Ops inside a cell: C_in == C_out and stride 1 in every NB201 cell, so the official
 # POOLING preprocess and FactorizedReduce never occur.
 OP_FACTORIES: dict[str, Callable[..., nn.Module]] = {
@@ -59,7 +89,7 @@ OP_FACTORIES: dict[str, Callable[..., nn.Module]] = {
     "skip_connect": lambda C, affine=True, track=True: nn.Identity(),
     "nor_conv_1x1": lambda C, affine=True, track=True: ReLUConvBN(C, C, 1, 1, 0, affine, track),
     "nor_conv_3x3": lambda C, affine=True, track=True: ReLUConvBN(C, C, 3, 1, 1, affine, track),
-    "avg_pool_3x3": lambda C, affine=True, track=True: nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False),
+    "avg_pool_3x3": lambda C, affine=True, track=True: AvgPool3x3(),
 }
 assert tuple(OP_FACTORIES) == OPS
 

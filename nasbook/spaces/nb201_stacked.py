@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .nb201 import EDGES, OPS
-from .nb201_network import InferCell, TinyNetwork, run_stages
+from .nb201_network import InferCell, TinyNetwork, avg_pool_3x3, run_stages
 
 CONV_OPS = {"nor_conv_1x1": 1, "nor_conv_3x3": 3}
 
@@ -46,8 +46,10 @@ def _cat(tensors) -> nn.Parameter:
 def _bn(bns: Sequence[nn.BatchNorm2d]) -> nn.BatchNorm2d:
     """One BatchNorm2d over the channels of `bns`, side by side, with their weights."""
     first = bns[0]
+    like = next(first.parameters(), first.running_mean)  # dtype and device of the networks
     out = nn.BatchNorm2d(sum(b.num_features for b in bns), eps=first.eps, momentum=first.momentum,
-                         affine=first.affine, track_running_stats=first.track_running_stats)
+                         affine=first.affine, track_running_stats=first.track_running_stats,
+                         device=like.device, dtype=like.dtype)
     if first.affine:
         out.weight, out.bias = _cat(b.weight for b in bns), _cat(b.bias for b in bns)
     return out
@@ -117,7 +119,7 @@ class _Cell(nn.Module):
             if name == "skip_connect":
                 y = part
             elif name == "avg_pool_3x3":
-                y = F.avg_pool2d(part, 3, stride=1, padding=1, count_include_pad=False)
+                y = avg_pool_3x3(part)
             else:
                 y = self.convs[key](part)
             if everyone:

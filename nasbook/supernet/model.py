@@ -16,7 +16,6 @@ of fixed edges skipped. GDAS-style calls with `index` evaluate exactly one op pe
 from __future__ import annotations
 
 import contextlib
-import functools
 from pathlib import Path
 from typing import Sequence
 
@@ -26,7 +25,7 @@ import torch.nn.functional as F
 
 from nasbook.files import atomic_path
 from nasbook.spaces import nb201
-from nasbook.spaces.nb201_network import Head, ResNetBasicblock, Stem, make_op
+from nasbook.spaces.nb201_network import Head, ResNetBasicblock, Stem, avg_pool_3x3, make_op
 
 CONVS = ("nor_conv_1x1", "nor_conv_3x3")
 
@@ -43,19 +42,6 @@ def _conv_bn(module: nn.Module) -> tuple[nn.Conv2d, nn.BatchNorm2d]:
     conv = next(m for m in module.modules() if isinstance(m, nn.Conv2d))
     bn = next(m for m in module.modules() if isinstance(m, nn.BatchNorm2d))
     return conv, bn
-
-
-def avg_pool_3x3(h: torch.Tensor) -> torch.Tensor:
-    """F.avg_pool2d(h, 3, 1, 1, count_include_pad=False), computed as a depthwise convolution
-    with a ones kernel divided by the number of pixels inside the image (3-5x faster on CPU)."""
-    C, H, W = h.shape[1:]
-    return F.conv2d(h, h.new_ones(C, 1, 3, 3), padding=1, groups=C) * _inverse_counts(H, W, h.device, h.dtype)
-
-
-@functools.lru_cache(maxsize=32)
-def _inverse_counts(H: int, W: int, device, dtype) -> torch.Tensor:
-    ones = torch.ones(1, 1, H, W, device=device, dtype=dtype)
-    return 1.0 / F.conv2d(ones, torch.ones(1, 1, 3, 3, device=device, dtype=dtype), padding=1)
 
 
 class SearchCell(nn.Module):
