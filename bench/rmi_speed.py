@@ -2,7 +2,7 @@
 NB201 network (xautodl's TinyNetwork, stages taken with forward hooks as XNAS does) trained
 one architecture at a time, nasbook's network in the same loop (contiguous memory,
 channels_last, and channels_last with the bf16 option), and nasbook's batched engine (K candidates in one StackedNB201, see
-nasbook.spaces.nb201_stacked). On a CPU with several cores also nasbook's loop with one
+nasbook.spaces.nb201_stacked); on a GPU also the batched engine with settings["cuda_graph"]. On a CPU with several cores also nasbook's loop with one
 architecture per core (a pool of one-thread processes, as `nasbook run ... --executor ray` with
 NASBOOK_RAY_CPUS=1 runs them; the time is the pool's wall time per architecture): small
 convolutions do not spread well over threads, whole architectures do. Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
@@ -114,6 +114,9 @@ def main():
     times = {"official loop (xautodl)": [], "nasbook loop, contiguous": [], "nasbook loop, channels_last": [],
              "nasbook loop, channels_last, bf16": [], batched: []}
     scores = {"contiguous": [], "channels_last": [], "channels_last, bf16": [], "batched": []}
+    graphed = f"nasbook batched, {group} per step, CUDA graph"
+    if device.type == "cuda":  # settings["cuda_graph"]: one captured step replayed (not yet the default)
+        times[graphed], scores["batched, CUDA graph"] = [], []
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     pool = None
     if device.type == "cpu" and cores > 1 and not args.no_per_core:
@@ -128,6 +131,13 @@ def main():
     warm = {**s, "steps": 2, "record_every": 2}  # kernels chosen and caches filled before timing
     train_official(archs[0], batch, warm)
     rmi.train_group(archs[:group], batch, {**warm, "engine": "batched"}, 0, device)
+    if graphed in times:
+        try:
+            rmi.train_group(archs[:group], batch, {**s, "steps": 6, "record_every": 6, "engine": "batched",
+                                                   "cuda_graph": True}, 0, device)
+        except Exception as err:  # measured on the next GPU: report it and time the others
+            print(f"CUDA graph way failed, left out: {type(err).__name__}: {err}")
+            del times[graphed], scores["batched, CUDA graph"]
     if pool is not None:
         pool.map(_train_one, [(archs[0], batch, warm)] * cores, chunksize=1)
     for _ in range(args.repeats):  # interleaved: a busy machine slows every way alike
@@ -149,6 +159,11 @@ def main():
             results = rmi.train_group(archs[i:i + group], batch, {**s, "engine": "batched"}, 0, device)
             times[batched] += [r["seconds"] for r in results]
             scores["batched"] += [r["score"] for r in results]
+            if graphed in times:
+                results = rmi.train_group(archs[i:i + group], batch, {**s, "engine": "batched", "cuda_graph": True},
+                                          0, device)
+                times[graphed] += [r["seconds"] for r in results]
+                scores["batched, CUDA graph"] += [r["score"] for r in results]
     if pool is not None:
         pool.close()
         pool.join()

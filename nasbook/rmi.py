@@ -46,6 +46,12 @@ convolutions, per-candidate BatchNorm and CKA), the same maths in another summat
 GPU (x4 the official loop on an H200, bench/results/rmi_speed_h200.json), the loop on a CPU
 (where grouped convolutions are about 2x slower than the loop, bench/results/rmi_speed_cpu.json).
 
+CUDA graphs (settings["cuda_graph"], not keyed, off by default): the batch never changes, so
+after GRAPH_WARMUP eager steps one whole step (forward, backward, SGD) is captured and replayed;
+on a GPU the small kernels of C=16 candidates are bound by their launches. Not measured yet:
+bench/rmi_speed.py times it beside the eager engine on the next GPU machine, and it becomes the
+CUDA default only if it pays.
+
 K candidates are trained at once (`group`): one module list, the sum of their independent
 losses, one SGD optimiser. Gradients of independent networks do not interact, and SGD with
 momentum and weight decay acts elementwise, so this equals evaluating them one by one.
@@ -54,6 +60,7 @@ position in a group.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
@@ -99,7 +106,7 @@ SIGNAL_PROFILES = {
                                    "limit": None, "seed": 0}},
 }
 
-_NOT_KEYED = ("group", "progress", "channels_last", "engine")  # how a score is computed, not what it is
+_NOT_KEYED = ("group", "progress", "channels_last", "engine", "cuda_graph")  # how a score is computed, not what it is
 
 # Options that key a score only when they differ from their default, so that every score stored
 # before the option existed keeps its key. "precision": "fp32" (as the paper) or "bf16" (the
@@ -137,6 +144,8 @@ def resolve(settings: dict | None) -> dict:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {s['precision']!r}")
     if s.get("engine", "auto") not in ("auto", "loop", "batched"):
         raise ValueError(f"engine must be 'auto', 'loop' or 'batched', got {s['engine']!r}")
+    if not isinstance(s.get("cuda_graph", False), bool):
+        raise ValueError(f"cuda_graph must be True or False, got {s['cuda_graph']!r}")
     if int(s["batch_size"]) < 2:
         raise ValueError("batch_size must be at least 2 (CKA needs two images)")
     from .teacher import check
@@ -295,10 +304,16 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
     curve (mixed loss at record_steps), seconds (wall time of the group / len(archs)).
     settings["engine"]: "loop" (one network after the other in each step), "batched" (one
     StackedNB201, see nasbook.spaces.nb201_stacked) or "auto" (ENGINES[device type]).
+    settings["cuda_graph"] (CUDA only): after GRAPH_WARMUP eager steps, capture one step
+    (forward, backward, SGD) as a CUDA graph and replay it; the batch never changes, so the
+    replayed steps are the eager ones without the kernel launches.
     """
     device = torch.device(device or config.device())
     start = time.perf_counter()
     engine = engine_of(settings, device)
+    use_graph = bool(settings.get("cuda_graph", False))
+    if use_graph and device.type != "cuda":
+        raise ValueError(f"cuda_graph=True needs a CUDA device, got {device}; leave it False on a {device.type}")
     nets = [build_candidate(a, settings, seed, device) for a in archs]
     if engine == "batched":
         from .spaces.nb201_stacked import StackedNB201
@@ -309,16 +324,15 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
     else:
         params = [p for net in nets for p in net.parameters()]
     beta = float(settings["beta"])
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=settings.get("precision", "fp32") == "bf16")
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=settings.get("precision", "fp32") == "bf16",
+                              cache_enabled=not use_graph)  # a graph cannot keep autocast's cast cache
     x = batch.x.contiguous(memory_format=memory_format(settings))
     opt = torch.optim.SGD(params, lr=float(settings["lr"]), momentum=float(settings["momentum"]),
                           weight_decay=float(settings["weight_decay"]), nesterov=bool(settings["nesterov"]))
     nan = torch.full((len(archs),), math.nan, device=device)
-    steps = int(settings["steps"])
-    wanted = record_steps(settings)
-    curve, last = [], None
-    for step in range(1, steps + 1):
-        opt.zero_grad(set_to_none=True)
+
+    def forward():
+        """(mixed losses [K], rmi [K] or None, ce [K] or None, the losses that have a gradient)."""
         if engine == "batched":  # [K] losses of the stack
             with autocast:
                 logits, stages = stacked(x)
@@ -327,35 +341,73 @@ def train_group(archs: Sequence[str], batch: Batch, settings: dict, seed: int, d
             ce = (F.cross_entropy(logits.float().permute(0, 2, 1), batch.y[:, None].expand(-1, len(archs)),
                                   reduction="none").mean(0) if beta < 1 else None)
             losses = mixed_loss(beta, rmi, ce)
-            trainable = [losses] if losses.requires_grad else []
-        else:
-            mixed, rmis, ces = [], [], []
-            for net in nets:
-                with autocast:
-                    logits, stages = net(x, return_stages=True)
-                r = rmi_loss(batch.teacher_stages, [st.float() for st in stages]) if beta > 0 else None
-                c = F.cross_entropy(logits.float(), batch.y) if beta < 1 else None
-                mixed.append(mixed_loss(beta, r, c))
-                rmis.append(r.detach() if r is not None else nan[0])
-                ces.append(c.detach() if c is not None else nan[0])
-            losses, rmi, ce = torch.stack(mixed), torch.stack(rmis), torch.stack(ces)
-            # A loss with no gradient (every cell output identically zero and beta = 1) leaves its net as it is.
-            trainable = [m for m in mixed if m.requires_grad]
-        if step in wanted:
-            curve.append(losses.detach())
-        if step == steps:
-            last = (losses.detach(), nan if rmi is None else rmi.detach(), nan if ce is None else ce.detach())
-            break  # the score is the loss of the last step; its update would change nothing scored
+            return losses, rmi, ce, [losses] if losses.requires_grad else []
+        mixed, rmis, ces = [], [], []
+        for net in nets:
+            with autocast:
+                logits, stages = net(x, return_stages=True)
+            r = rmi_loss(batch.teacher_stages, [st.float() for st in stages]) if beta > 0 else None
+            c = F.cross_entropy(logits.float(), batch.y) if beta < 1 else None
+            mixed.append(mixed_loss(beta, r, c))
+            rmis.append(r.detach() if r is not None else nan[0])
+            ces.append(c.detach() if c is not None else nan[0])
+        # A loss with no gradient (every cell output identically zero and beta = 1) leaves its net as it is.
+        return torch.stack(mixed), torch.stack(rmis), torch.stack(ces), [m for m in mixed if m.requires_grad]
+
+    def update(trainable):
         # independent networks: d(sum)/d(theta_k) = d(loss_k)/d(theta_k)
         if trainable:
             torch.cat([t.reshape(-1) for t in trainable]).sum().backward()
         opt.step()
+
+    steps = int(settings["steps"])
+    wanted = record_steps(settings)
+    curve, last, graph = [], None, None
+    with _side_stream(use_graph):  # CUDA graphs are warmed up and captured off the default stream
+        for step in range(1, steps + 1):
+            if graph is not None and step < steps:
+                graph.replay()  # this step's forward and update; `captured` holds its losses
+                losses = captured
+            else:
+                opt.zero_grad(set_to_none=True)
+                losses, rmi, ce, trainable = forward()
+            if step in wanted:
+                curve.append(losses.detach().clone())
+            if step == steps:
+                last = (losses.detach(), nan if rmi is None else rmi.detach(), nan if ce is None else ce.detach())
+                break  # the score is the loss of the last step; its update would change nothing scored
+            if graph is None:
+                update(trainable)
+                if use_graph and step == GRAPH_WARMUP and step + 1 < steps:
+                    opt.zero_grad(set_to_none=True)  # the graph allocates the gradients it writes
+                    graph = torch.cuda.CUDAGraph()
+                    with torch.cuda.graph(graph):
+                        captured, _, _, trainable = forward()
+                        update(trainable)
     curve = torch.stack(curve).cpu().double().numpy()  # [len(wanted), K]
     score, rmi, ce = (t.cpu().double().numpy() for t in last)
     seconds = (time.perf_counter() - start) / len(archs)
     return [{"score": float(score[k]), "rmi": float(rmi[k]), "ce": float(ce[k]),
              "curve_steps": wanted, "curve": [float(v) for v in curve[:, k]], "seconds": seconds}
             for k in range(len(archs))]
+
+
+# eager steps before a CUDA graph is captured (cuDNN's algorithm choice, SGD's momentum buffers)
+GRAPH_WARMUP = 3
+
+
+@contextlib.contextmanager
+def _side_stream(enabled: bool):
+    """Run the block on a fresh CUDA stream (as torch.cuda.graph's warm-up requires), then
+    make the default stream wait for it."""
+    if not enabled:
+        yield
+        return
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        yield
+    torch.cuda.current_stream().wait_stream(side)
 
 
 def _grams(x: torch.Tensor) -> torch.Tensor:

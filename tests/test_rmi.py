@@ -167,6 +167,32 @@ def test_batched_engine_trains_as_the_loop(beta):
         rmi.resolve({"engine": "fast"})
 
 
+def test_cuda_graph_is_checked_and_not_keyed():
+    s = rmi.resolve({**TINY, "cuda_graph": True})
+    assert rmi.store_config(s, 0) == rmi.store_config({**s, "cuda_graph": False}, 0)
+    with pytest.raises(ValueError, match="cuda_graph=True needs a CUDA device"):
+        rmi.train_group([_stack_archs(1)[0]], _fake_batch(), s, seed=0, device="cpu")
+    with pytest.raises(ValueError, match="cuda_graph must be True or False"):
+        rmi.resolve({"cuda_graph": "yes"})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a GPU")
+@pytest.mark.parametrize("engine", ["batched", "loop"])
+def test_cuda_graph_replays_the_eager_steps(engine):
+    """Replayed steps are the eager steps: the same curve, step for step (cuDNN's own
+    non-determinism aside, which the tolerance of the batched-engine test covers)."""
+    archs = _stack_archs(5, seed=2)
+    s = rmi.resolve({**TINY, "C": 4, "N": 2, "steps": 8, "record_every": 1, "engine": engine})
+    batch = _fake_batch()
+    batch = rmi.Batch(batch.x.cuda(), batch.y.cuda(), [t.cuda() for t in batch.teacher_stages],
+                      batch.pool_index, batch.pool_ce)
+    eager = rmi.train_group(archs, batch, s, seed=4, device="cuda")
+    graph = rmi.train_group(archs, batch, {**s, "cuda_graph": True}, seed=4, device="cuda")
+    for a, b in zip(eager, graph):
+        np.testing.assert_allclose(b["curve"], a["curve"], rtol=1e-2, atol=1e-5)
+        assert math.isfinite(a["score"]) == math.isfinite(b["score"])
+
+
 def test_seeded_determinism_and_beta_zero_is_cross_entropy():
     arch = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|"
     s = rmi.resolve(TINY)
