@@ -31,7 +31,9 @@ At equal weights losses and gradients equal the contiguous ones to float toleran
 differences grow, as any change of summation order does: at C=16, N=5 after 30 steps the
 score moves by a few percent, the same amount as between 1 and 2 torch threads in the
 contiguous format (bench/rmi_speed.py prints the largest difference). A stored score is
-therefore reproducible bit for bit only with the same memory format and thread count. `channels_last=False` in the settings turns it off. Neither it nor `group` keys
+therefore reproducible bit for bit only with the same memory format, thread count and
+summing code (the average pool computed as a depthwise convolution since 2026-11-28, see
+nasbook.spaces.nb201_network, is another such order; scores stored before it are kept). `channels_last=False` in the settings turns it off. Neither it nor `group` keys
 a stored score: every score of the store was computed in channels_last.
 
 Precision: fp32 by default, as the paper; settings["precision"] = "bf16" runs the candidate's
