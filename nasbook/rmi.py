@@ -30,11 +30,12 @@ At equal weights losses and gradients equal the contiguous ones to float toleran
 (tests/test_rmi.py); over many SGD steps on one batch (lr 0.1, batch 32) such 1e-7
 differences grow, as any change of summation order does: at C=16, N=5 after 30 steps the
 score moves by a few percent, the same amount as between 1 and 2 torch threads in the
-contiguous format (bench/rmi_speed.py prints the largest difference). A stored score is
-therefore reproducible bit for bit only with the same memory format, thread count and
-summing code (the average pool computed as a depthwise convolution since 2026-11-28, see
-nasbook.spaces.nb201_network, is another such order; scores stored before it are kept). `channels_last=False` in the settings turns it off. Neither it nor `group` keys
-a stored score: every score of the store was computed in channels_last.
+contiguous format (bench/rmi_speed.py prints the largest difference). `channels_last=False`
+in the settings turns it off. Neither it nor `group` keys a stored score: every score of the
+store was computed in channels_last. A stored score is therefore reproducible bit for bit only
+with the same memory format, thread count and summing code (the average pool computed as a
+depthwise convolution since 2026-11-28, see nasbook.spaces.nb201_network, is another such
+order; scores stored before it are kept).
 
 Precision: fp32 by default, as the paper; settings["precision"] = "bf16" runs the candidate's
 forward under bfloat16 autocast (AMX on these CPUs, tensor cores on a GPU) with CKA and

@@ -28,9 +28,8 @@ on these CPUs (bench/rmi_speed.py measures the whole network).
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import functools
+from typing import Callable
 
 import torch
 import torch.nn as nn
