@@ -1,6 +1,7 @@
 """Statistics that turn stored numbers into verdict intervals.
 
-    kendall            rank correlation of a proxy score (a loss, lower is better) with accuracy
+    kendall            rank correlation of a proxy score (a loss, lower is better) with accuracy;
+                       kendall_weighted: the same for many bootstrap replicates at once
     mean_sd            mean, sample std and count of repeated runs; fmt_mean_sd prints them
     binomial_ci        Wilson interval of an accuracy measured on n test images
     bootstrap_ci       percentile-bootstrap interval of a statistic of repeated runs
@@ -20,10 +21,38 @@ from scipy.stats import binomtest, bootstrap, kendalltau
 def kendall(scores, acc) -> float:
     """Kendall tau-b between -score and accuracy. Scores are losses (lower is better);
     inf and NaN scores rank last: they are replaced by (max finite score + 1)."""
+    return float(kendalltau(-_ranked_last(scores), np.asarray(acc, dtype=float)).statistic)
+
+
+def _ranked_last(scores) -> np.ndarray:
     s = np.asarray(scores, dtype=float)
     finite = np.isfinite(s)
-    s = np.where(finite, s, (s[finite].max() + 1.0) if finite.any() else 0.0)
-    return float(kendalltau(-s, np.asarray(acc, dtype=float)).statistic)
+    return np.where(finite, s, (s[finite].max() + 1.0) if finite.any() else 0.0)
+
+
+def kendall_weighted(scores, acc, weights) -> np.ndarray:
+    """kendall(np.repeat(scores, w), np.repeat(acc, w)) for every row w of `weights` [B, m]
+    (how often each of the m architectures is drawn in each of B bootstrap replicates), in one
+    go, equal bit for bit.
+
+    Tau-b = (concordant - discordant) / sqrt(pairs untied in x) / sqrt(pairs untied in y), as
+    scipy.stats.kendalltau computes it. Copies of one architecture tie in both variables, so
+    each count is a sum over architecture pairs (i, j) of w_i w_j times a sign term: the
+    quadratic forms w^T M w of three m x m matrices, integers that float64 holds exactly."""
+    s, a = -_ranked_last(scores), np.asarray(acc, dtype=float)
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    if w.shape[1:] != s.shape or a.shape != s.shape:
+        raise ValueError(f"kendall_weighted needs m scores, m accuracies and weights of shape [B, m]; got "
+                         f"{s.shape}, {a.shape} and {w.shape}")
+    sx, sy = np.sign(s[:, None] - s[None, :]), np.sign(a[:, None] - a[None, :])
+
+    def pairs(m):  # sum over unordered pairs i < j of w_i w_j m_ij (m symmetric, zero diagonal)
+        return ((w @ m) * w).sum(1) / 2
+
+    con_minus_dis, untied_x, untied_y = pairs(sx * sy), pairs(np.abs(sx)), pairs(np.abs(sy))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = np.clip(con_minus_dis / np.sqrt(untied_x) / np.sqrt(untied_y), -1.0, 1.0)
+    return np.where((untied_x == 0) | (untied_y == 0), np.nan, tau)  # all tied: undefined, as scipy
 
 
 def mean_sd(values) -> tuple[float, float, int]:
@@ -87,19 +116,23 @@ def tau_replicates(df, group, *, score="score", acc="test_acc", arch="index", se
              for g in groups}
     counts = {g: (df.loc[df[group] == g, seed].nunique(), df.loc[df[group] == g, arch].nunique()) for g in groups}
     rng = np.random.default_rng(rng_seed)
-    reps = {g: np.full(n_boot, np.nan) for g in groups}
-    for r in range(n_boot):
-        arch_mult = np.bincount(rng.integers(0, len(archs), len(archs)), minlength=len(archs))
-        seed_mult = np.bincount(rng.integers(0, len(seeds), len(seeds)), minlength=len(seeds))
-        for g in groups:
-            taus, weights = [], []
-            for s, w in zip(seeds, seed_mult):
-                if w and (g, s) in cells:
-                    pos, sc, ac = cells[(g, s)]
-                    taus.append(kendall(np.repeat(sc, arch_mult[pos]), np.repeat(ac, arch_mult[pos])))
-                    weights.append(w)
-            if weights:
-                reps[g][r] = np.average(taus, weights=weights)  # NaN if any tau is NaN
+    arch_mult, seed_mult = np.empty((n_boot, len(archs)), int), np.empty((n_boot, len(seeds)), int)
+    for r in range(n_boot):  # per replicate: its architectures, then its seeds
+        arch_mult[r] = np.bincount(rng.integers(0, len(archs), len(archs)), minlength=len(archs))
+        seed_mult[r] = np.bincount(rng.integers(0, len(seeds), len(seeds)), minlength=len(seeds))
+    reps = {}
+    for g in groups:
+        # the seeds' taus weighted by how often each seed is drawn: a seed not drawn (weight 0)
+        # or without rows in this group is left out; any drawn seed's NaN tau makes the replicate NaN
+        taus, weights = np.zeros((n_boot, len(seeds))), np.zeros((n_boot, len(seeds)), int)
+        for k, s in enumerate(seeds):
+            if (g, s) in cells:
+                pos, sc, ac = cells[(g, s)]
+                taus[:, k], weights[:, k] = kendall_weighted(sc, ac, arch_mult[:, pos]), seed_mult[:, k]
+        drawn = weights > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reps[g] = np.where(drawn, taus * weights, 0.0).sum(1) / weights.sum(1)
+        reps[g][(drawn & np.isnan(taus)).any(1) | ~drawn.any(1)] = np.nan
     return point, reps, counts
 
 

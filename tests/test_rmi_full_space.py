@@ -90,6 +90,25 @@ def test_correlation_table_points_match_scipy_and_intervals_contain_them(p):
     np.testing.assert_array_equal(a["tau_reps"], b["tau_reps"])
 
 
+def test_bootstrap_replicates_are_the_taus_of_the_resampled_architectures(p):
+    """Each replicate's tau is scipy's Kendall tau of its drawn rows (duplicates included), bit for
+    bit, and its rho scipy's Spearman rho: in the top 5% and over all, a diverged score ranking last."""
+    df = synthetic(200, rmi=lambda a, r: -a + r.normal(0, 10, len(a)))
+    df.loc[[3, 7], ex.rmi_column(0.8)] = np.inf
+    col = ex.rmi_column(0.8)
+    boot = ex._bootstrap(df, [col], 40, rng_seed=3, datasets=("cifar10",))
+    order, sizes, draws = ex._draws(df, 40, rng_seed=3)
+    loss = df[col].replace(np.inf, df[col][np.isfinite(df[col])].max() + 1).to_numpy()
+    for subset in ("all", "top 5%"):
+        reps = boot[(col, "cifar10", subset)]
+        rows = draws[:, :sizes[subset]]
+        assert set(np.unique(rows)) <= set(order[:sizes[subset]])
+        expected = [kendalltau(-loss[r], df[ACC].to_numpy()[r]).statistic for r in rows]
+        np.testing.assert_array_equal(reps["tau_reps"], expected)
+        np.testing.assert_allclose(reps["rho_reps"], [spearmanr(-loss[r], df[ACC].to_numpy()[r])[0] for r in rows],
+                                   rtol=1e-12)
+
+
 def test_claims_hold_on_a_good_rmi_score(p):
     # RMI exact within the top 5% and noisy below: positive, higher in the top 5%, better than every proxy
     def rmi(a, r):

@@ -1,5 +1,6 @@
 """nasbook.stats against independent computations (scipy/numpy by hand, the Wilson formula)."""
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,33 @@ def test_kendall_inf_ranks_last_and_nan_like_inf():
     assert stats.kendall(np.where(np.isinf(scores), np.nan, scores), acc) == pytest.approx(by_hand)
     # ranking the inf architecture last is not the same as ranking it first
     assert by_hand != pytest.approx(kendalltau(-np.array([0.5, -1.0, 0.2, 0.9, 0.1]), acc).statistic)
+
+
+def test_kendall_weighted_is_scipy_on_the_repeated_sample():
+    """Every row of weights is a resample (architecture i drawn w_i times): the result equals
+    scipy's tau-b of the repeated arrays bit for bit, with ties, inf / NaN scores (ranked last),
+    architectures not drawn, and all-tied samples (NaN)."""
+    rng = np.random.default_rng(1)
+    for trial in range(60):
+        m = int(rng.integers(1, 25))
+        scores = rng.integers(0, 6, m).astype(float)  # ties in the scores
+        scores[rng.random(m) < 0.15] = [np.inf, np.nan][trial % 2]
+        acc = rng.integers(0, 5, m).astype(float)     # and in the accuracies
+        weights = rng.integers(0, 4, (12, m))
+        weights[0] = 0
+        weights[1, :] = 0
+        weights[1, 0] = 3                              # one architecture three times: all tied
+        finite = np.isfinite(scores)
+        ranked = np.where(finite, scores, scores[finite].max() + 1 if finite.any() else 0.0)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = [kendalltau(-np.repeat(ranked, w), np.repeat(acc, w)).statistic for w in weights]
+        np.testing.assert_array_equal(stats.kendall_weighted(scores, acc, weights), expected)
+
+
+def test_kendall_weighted_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"weights of shape \[B, m\]"):
+        stats.kendall_weighted([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], np.ones((4, 2)))
 
 
 # ---- mean_sd / fmt_mean_sd -------------------------------------------------------------------
@@ -178,6 +206,34 @@ def test_bootstrap_tau_callable_subset(synthetic):
     out = stats.bootstrap_tau(synthetic, "rule", subset=lambda d: d["index"] < 110, n_boot=50).set_index("rule")
     assert (out["archs"] == 10).all()
     assert out.loc["good", "tau"] == pytest.approx(_tau_by_hand(synthetic, "good", range(100, 110)))
+
+
+def test_tau_replicates_follow_their_definition_replicate_by_replicate(synthetic):
+    """Replicate r draws architectures then seeds (one rng, in that order); each drawn seed's tau is
+    scipy's on its rows repeated by their architecture's multiplicity; the replicate is their
+    average weighted by how often each seed is drawn. Here by hand, with a group missing a seed's
+    rows and a group whose taus are NaN."""
+    df = pd.concat([synthetic[~((synthetic.rule == "bad") & (synthetic.seed == 1))],
+                    synthetic[synthetic.rule == "good"].assign(rule="const", score=1.0)])
+    _, reps, _ = stats.tau_replicates(df, "rule", n_boot=60, rng_seed=4)
+    archs, seeds = np.sort(df["index"].unique()), np.sort(df.seed.unique())
+    rng = np.random.default_rng(4)
+    for r in range(60):
+        arch_mult = np.bincount(rng.integers(0, len(archs), len(archs)), minlength=len(archs))
+        seed_mult = np.bincount(rng.integers(0, len(seeds), len(seeds)), minlength=len(seeds))
+        for rule, g in df.groupby("rule"):
+            taus, w = [], []
+            for s, d in g.groupby("seed"):
+                k = int(np.searchsorted(seeds, s))
+                if seed_mult[k]:
+                    mult = arch_mult[np.searchsorted(archs, d["index"])]
+                    taus.append(kendalltau(-np.repeat(d.score, mult), np.repeat(d.test_acc, mult)).statistic)
+                    w.append(seed_mult[k])
+            expected = np.average(taus, weights=w) if w else np.nan
+            if rule == "const":
+                assert np.isnan(reps[rule][r])
+            else:
+                assert reps[rule][r] == pytest.approx(expected, rel=1e-12, abs=1e-15, nan_ok=True)
 
 
 def test_bootstrap_tau_constant_scores_give_nan(synthetic):

@@ -47,7 +47,7 @@ from ..notebook import start as _start
 from ..profiles import Profile
 from ..profiles import resolve as _resolve
 from ..spaces import nb201
-from ..stats import interval_verdict, kendall, percentile_interval
+from ..stats import interval_verdict, kendall, kendall_weighted, percentile_interval
 from ..store import nan_to_inf, results_only
 from . import _rmi
 from . import rmi_kendall_tau_vs_beta as ex01
@@ -360,15 +360,10 @@ def _bootstrap(df: pd.DataFrame, cols, n_boot: int, rng_seed: int = 0, datasets=
     score and dataset is measured on the same draw, so differences (top 5% vs all, RMI vs a proxy)
     are paired. A set is "all" on every dataset; the top sets only on ACC. A set with fewer than
     MIN_ARCHS architectures gets NaN. Deterministic for a given rng_seed."""
-    acc = df[bench.test_col(ACC)].to_numpy(float)
     n = len(df)
-    order = np.argsort(-acc, kind="stable")
-    sizes = {s: len(top_positions(acc, f)) for s, f in SUBSETS.items()}  # every set: the same draws for any request
-    cuts = sorted({0, n, *sizes.values()})
-    strata = [order[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-    rng = np.random.default_rng(rng_seed)
-    draws = (np.concatenate([s[rng.integers(0, len(s), (n_boot, len(s)))] for s in strata], axis=1)
-             if n else np.zeros((n_boot, 0), int))
+    order, sizes, draws = _draws(df, n_boot, rng_seed)
+    rank = np.empty(n, int)
+    rank[order] = np.arange(n)  # a draw's position in `order`: the first m columns draw from order[:m]
     out = {}
     for col in cols:
         v = _values(df, col)
@@ -384,10 +379,32 @@ def _bootstrap(df: pd.DataFrame, cols, n_boot: int, rng_seed: int = 0, datasets=
                     pos, D = order[:m], draws[:, :m]
                     cell["tau"] = kendall(-v[pos], a[pos])
                     cell["rho"] = float(spearmanr(v[pos], a[pos]).statistic)
-                    cell["tau_reps"] = np.array([kendall(-v[r], a[r]) for r in D])
+                    cell["tau_reps"] = kendall_weighted(-v[pos], a[pos], _multiplicities(rank[D], m))
                     cell["rho_reps"] = _rowwise_spearman(v[D], a[D])
                 out[(col, d, s)] = cell
     return out
+
+
+def _draws(df: pd.DataFrame, n_boot: int, rng_seed: int = 0) -> tuple[np.ndarray, dict, np.ndarray]:
+    """(order, sizes, draws): the rows by CIFAR-10 test accuracy, best first; the size of every
+    set of SUBSETS; the [n_boot, len(df)] row positions of the stratified replicates, whose first
+    sizes[s] columns are set s's draw (every set: the same draws for any request)."""
+    acc = df[bench.test_col(ACC)].to_numpy(float)
+    n = len(df)
+    order = np.argsort(-acc, kind="stable")
+    sizes = {s: len(top_positions(acc, f)) for s, f in SUBSETS.items()}
+    cuts = sorted({0, n, *sizes.values()})
+    strata = [order[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    rng = np.random.default_rng(rng_seed)
+    draws = (np.concatenate([s[rng.integers(0, len(s), (n_boot, len(s)))] for s in strata], axis=1)
+             if n else np.zeros((n_boot, 0), int))
+    return order, sizes, draws
+
+
+def _multiplicities(draws: np.ndarray, m: int) -> np.ndarray:
+    """[B, k] draws of values in [0, m) -> [B, m]: how often each value is drawn in each row."""
+    B = len(draws)
+    return np.bincount((draws + m * np.arange(B)[:, None]).ravel(), minlength=B * m).reshape(B, m)
 
 
 def correlations(p: Profile, runs: dict) -> pd.DataFrame:
