@@ -165,6 +165,7 @@ def _shuffled(store, model, evaluate_fn, trials, seed, **kw) -> pd.DataFrame:
 def shuffling(p: Profile, seed: int = 0, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table 2.1. Returns (summary: one row per network, trials: one row per random swap)."""
     from ..shuffle import random_edge_swaps, supernet_cells, swap_edges
+    from ..supernet import search
     from ..train import evaluate
     trials, limit = p["shuffle"]["trials"], p["shuffle"]["test_limit"]
     dev = config.device()
@@ -183,7 +184,9 @@ def shuffling(p: Profile, seed: int = 0, progress: bool = True) -> tuple[pd.Data
     net, _ = ch2.train_supernet(c2, supernet_ops(p), seed, progress)
     cfg = ch2.supernet_config(c2, supernet_ops(p))
     sstore = p.store("thesis_supernet_shuffle", dict(cfg, seed=seed, test_limit=limit))
-    acc = lambda: _supernet_acc(net, p, dev)  # noqa: E731
+    # test accuracy in the supernet settings' precision; its BatchNorms keep no running statistics, so
+    # it depends on the batches: the test images in one fixed, class-mixed order
+    acc = lambda: search.evaluate(net, p["supernet"]["supernet"], dev, data=test_loader(p, device=dev))  # noqa: E731
     sacc = sstore.compute("test_acc", lambda: ch2.need_weights(net, True) or acc())
     t = _shuffled(sstore, net, acc, trials, seed, slots=lambda: supernet_cells(net), pick=random_edge_swaps,
                   swap_fn=swap_edges, progress=progress)
@@ -206,22 +209,6 @@ def distinct(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per distinct swap configuration: VGG-16 and ResNet-20 have only a few (three), so
     repeated random trials would repeat the same accuracies and shrink the spread artificially."""
     return trials.drop_duplicates("swaps")
-
-
-@torch.no_grad()
-def _supernet_acc(net, p: Profile, dev) -> float:
-    """Test accuracy of the supernet (batch-statistics BatchNorm: class-mixed fixed order), in
-    the supernet settings' precision."""
-    from ..supernet import search
-    net.eval()
-    correct = total = 0
-    with search.float_mode(dev, p["supernet"]["supernet"]):
-        for x, y in test_loader(p, device=dev):
-            with search.autocast(dev, p["supernet"]["supernet"]):
-                logits = net(x)
-            correct += (logits.argmax(1) == y).sum().item()
-            total += len(y)
-    return 100.0 * correct / total
 
 
 def figure(table: pd.DataFrame, p: Profile):

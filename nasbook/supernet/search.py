@@ -413,16 +413,19 @@ def _train_epoch(net, arch, w_opt, cfg, *, seed, epoch, device, train_arch, trac
 
 
 @torch.no_grad()
-def evaluate(net, cfg, device, batches: int | None = None, batch_stats: bool = False) -> float:
-    """Accuracy (%) of the supernet (current mixing weights) on the search-valid split: in eval
-    mode, or with `batch_stats` in train mode with every BatchNorm on batch statistics and
-    the running statistics restored afterwards (`batch_statistics`, DARTS-PT's projection)."""
+def evaluate(net, cfg, device, batches: int | None = None, batch_stats: bool = False, data=None) -> float:
+    """Accuracy (%) of the supernet (current mixing weights) on `data` (batches of (x, y); default
+    the search-valid split), in the precision of `cfg`: in eval mode, or with `batch_stats` in
+    train mode with every BatchNorm on batch statistics and the running statistics restored
+    afterwards (`batch_statistics`, DARTS-PT's projection)."""
     mode = batch_statistics(net) if batch_stats else contextlib.nullcontext()
     if not batch_stats:
         net.eval()
     correct = n = 0
+    if data is None:
+        data = loader("search_valid", cfg, train=False, seed=0, device=device)
     with mode, float_mode(device, cfg):
-        for b, (x, y) in enumerate(loader("search_valid", cfg, train=False, seed=0, device=device)):
+        for b, (x, y) in enumerate(data):
             if batches is not None and b >= batches:
                 break
             with autocast(device, cfg):
