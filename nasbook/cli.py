@@ -292,6 +292,8 @@ def cmd_lab(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from . import __version__
+    from .notebook import skip_iri_grammar
+    skip_iri_grammar()  # before jupytext, papermill or nbconvert import nbformat
     parser = argparse.ArgumentParser(prog="nasbook", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"nasbook {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

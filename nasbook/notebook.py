@@ -14,6 +14,7 @@ added there reaches the manifest without anyone listing it again.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 from . import claims as registry
@@ -36,8 +37,22 @@ class Saved(type(Path())):
         pass
 
 
+def skip_iri_grammar() -> None:
+    """Make nbformat (under jupytext, papermill and nbconvert) import about 2 s faster.
+
+    nbformat imports jsonschema, and jsonschema imports the optional `rfc3987_syntax` when it
+    is installed (jupyter-events installs it). That package builds a Lark grammar at import.
+    The cost is paid in the CLI and again in every kernel that reads its parameters cell.
+    nasbook validates no IRI formats, so a process that has not imported jsonschema yet does
+    without it. jsonschema then accepts any "iri" string, as it does when the package is
+    missing. The CLI calls this, and so does `parameter_cell`."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: its import raises ImportError
+
+
 def parameter_cell(stem: str) -> dict:
     """{name: default} of the tagged parameters cell of notebooks/<stem>.py."""
+    skip_iri_grammar()
     import jupytext
     path = NOTEBOOKS / f"{stem}.py"
     nb = jupytext.read(path)

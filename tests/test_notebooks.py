@@ -1,10 +1,12 @@
 """Every notebook executes end to end in the smoke profile, and every committed cpu/paper
 figure set is regenerated from the committed results alone (--from-results)."""
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -95,3 +97,33 @@ def test_committed_figures_regenerate_from_committed_results(profile, stem, tmp_
         if name.endswith(".csv"):
             a, b = pd.read_csv(committed / name), pd.read_csv(fresh / name)
             pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-4)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rfc3987_syntax") is None, reason="rfc3987_syntax is not installed")
+def test_reading_a_parameters_cell_skips_the_iri_grammar_and_nbformat_still_validates():
+    """parameter_cell (the CLI and every kernel call it) keeps jsonschema from importing the
+    optional rfc3987_syntax (about 2 s to build its grammar), and nbformat still validates a
+    notebook; a process that imported jsonschema before keeps the package as it is."""
+    fresh = textwrap.dedent("""
+        import sys
+        from nasbook.notebook import parameter_cell
+        assert parameter_cell("00_nb201_overview") == {"profile": "smoke", "seed": 0}
+        assert "jsonschema" in sys.modules and sys.modules["rfc3987_syntax"] is None
+        import jupytext, nbformat
+        nbformat.validate(jupytext.read("notebooks/00_nb201_overview.py"))
+        bad = nbformat.v4.new_notebook(); bad.cells.append({"cell_type": "code"})
+        try:
+            nbformat.validate(bad)
+        except nbformat.ValidationError:
+            print("invalid notebook refused")
+    """)
+    before = textwrap.dedent("""
+        import sys, jsonschema
+        from nasbook.notebook import parameter_cell
+        parameter_cell("00_nb201_overview")
+        assert sys.modules["rfc3987_syntax"] is not None
+        print("kept")
+    """)
+    for code, expected in ((fresh, "invalid notebook refused"), (before, "kept")):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+        assert proc.returncode == 0 and expected in proc.stdout, proc.stderr[-3000:]
