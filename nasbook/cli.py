@@ -67,6 +67,8 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
     files; the executed copy is kept even when a cell fails (it shows where)."""
     import tempfile
 
+    from .notebook import skip_iri_grammar
+    skip_iri_grammar()  # before jupytext and papermill import nbformat
     import jupytext
     import nbformat
     import papermill
@@ -91,6 +93,8 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
 
 def render_html(executed: list[Path], build: Path, profile: str) -> Path:
     """The HTML report (nasbook.report): a page per executed notebook and build/report.html."""
+    from .notebook import skip_iri_grammar
+    skip_iri_grammar()  # before nbconvert imports nbformat
     from . import report
     return report.render(executed, build, profile)
 
@@ -292,8 +296,6 @@ def cmd_lab(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from . import __version__
-    from .notebook import skip_iri_grammar
-    skip_iri_grammar()  # before jupytext, papermill or nbconvert import nbformat
     parser = argparse.ArgumentParser(prog="nasbook", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"nasbook {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
