@@ -67,8 +67,6 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
     files; the executed copy is kept even when a cell fails (it shows where)."""
     import tempfile
 
-    from .notebook import skip_iri_grammar
-    skip_iri_grammar()  # before jupytext and papermill import nbformat
     import jupytext
     import nbformat
     import papermill
@@ -93,8 +91,6 @@ def execute(path: Path, profile: str, params: dict, build: Path) -> Path:
 
 def render_html(executed: list[Path], build: Path, profile: str) -> Path:
     """The HTML report (nasbook.report): a page per executed notebook and build/report.html."""
-    from .notebook import skip_iri_grammar
-    skip_iri_grammar()  # before nbconvert imports nbformat
     from . import report
     return report.render(executed, build, profile)
 
@@ -126,6 +122,8 @@ def check_executor() -> None:
 
 
 def cmd_run(args) -> int:
+    from .notebook import skip_iri_grammar
+    skip_iri_grammar()  # before jupytext, papermill and nbconvert import nbformat
     profiles.check(args.profile)
     params = {"seed": args.seed}
     for item in args.param or []:

@@ -45,7 +45,7 @@ def skip_iri_grammar() -> None:
     The cost is paid in the CLI and again in every kernel that reads its parameters cell.
     nasbook validates no IRI formats, so a process that has not imported jsonschema yet does
     without it. jsonschema then accepts any "iri" string, as it does when the package is
-    missing. `parameter_cell` calls this, and so does `nasbook run` before papermill and nbconvert."""
+    missing. `parameter_cell` calls this, and `nasbook run` does first."""
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: its import raises ImportError
 
