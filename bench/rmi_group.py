@@ -3,7 +3,7 @@
 side by side in one process, on the same batch, teacher and device.
 
     NASBOOK_DATA=/work/shared/data .venv/bin/python bench/rmi_group.py                # paper settings
-    NASBOOK_DATA=/work/shared/data .venv/bin/python bench/rmi_group.py --steps 20 --k 4
+    NASBOOK_DATA=/work/shared/data .venv/bin/python bench/rmi_group.py --steps 20 --k 4 --json bench/results/rmi_group_cpu.json
     ... --settings cpu                                                                # C=8, N=1
 
 Paper settings: NB201 C=16, N=5 candidates, 150 SGD steps on one batch of 32. The teacher is
@@ -14,8 +14,11 @@ difference between the two ways' scores (they must agree up to float noise).
 from __future__ import annotations
 
 import argparse
+import json
+import platform
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,6 +34,7 @@ def main():
     ap.add_argument("--k", type=int, default=None, help="candidates per group (default 16 on a GPU, 4 on a CPU)")
     ap.add_argument("--steps", type=int, default=None, help="override the number of steps (default: the settings')")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", help="also write the measurements to this JSON file")
     args = ap.parse_args()
 
     device = config.device()
@@ -63,6 +67,13 @@ def main():
     print(f"{'sequential':<12}{t_seq:>10.2f}{k / t_seq:>10.3f}")
     print(f"{'grouped':<12}{t_grp:>10.2f}{k / t_grp:>10.3f}")
     print(f"ratio grouped/sequential (archs/s): {t_seq / t_grp:.2f}x; largest score difference {diff:.2e}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "machine": platform.processor() or platform.machine(), "device": str(device), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "settings": args.settings, "C": s["C"], "N": s["N"],
+            "steps": s["steps"], "batch": s["batch_size"], "k": k, "engine": rmi.engine_of(s, device),
+            "sequential_s": t_seq, "grouped_s": t_grp, "ratio": t_seq / t_grp, "largest_score_difference": diff},
+            indent=1) + "\n")
 
 
 if __name__ == "__main__":

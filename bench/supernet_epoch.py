@@ -5,6 +5,7 @@ side by side in one process on the same data and device.
     .venv/bin/pip install --no-deps xautodl      # benchmark only
     NASBOOK_DATA=/work/shared/data .venv/bin/python bench/supernet_epoch.py --profile smoke
     ... --profile paper                          # C=16, N=5, 25k/25k (GPU)
+    ... --profile cpu --json bench/results/supernet_epoch_cpu.json   # C=8, N=1, 5k/5k; what README shows
 
 Both models get the same optimisers (SGD nesterov 0.025, wd 5e-4, clip 5; Adam 3e-4 on
 alpha) and the same batches. Ours on a GPU also uses channels_last + bf16 autocast (the
@@ -14,7 +15,10 @@ ratio official / ours (target >= 1.5).
 from __future__ import annotations
 
 import argparse
+import json
+import platform
 import time
+from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -70,6 +74,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="smoke", choices=list(SIZES))
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--json", help="also write the measurements to this JSON file")
     args = ap.parse_args()
     device = config.device()
     cfg = dict(COMMON, **SIZES[args.profile])
@@ -89,6 +94,11 @@ def main():
     o, x = pick(times["ours"]), pick(times["xautodl"])
     print(f"device {device} threads {torch.get_num_threads()} profile {args.profile} C={cfg['C']} N={cfg['N']}: "
           f"epoch ours {o:.2f}s, xautodl {x:.2f}s, speed-up x{x / o:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "machine": platform.processor() or platform.machine(), "device": str(device), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "profile": args.profile, "settings": cfg, "repeats": args.repeats,
+            "epoch_s": times, "ours_s": o, "xautodl_s": x, "ratio": x / o}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

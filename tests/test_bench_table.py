@@ -1,0 +1,49 @@
+"""The README's benchmark table is generated from bench/results/*.json (bench/table.py)."""
+import importlib.util
+import json
+
+from nasbook import config
+
+spec = importlib.util.spec_from_file_location("bench_table", config.ROOT / "bench" / "table.py")
+table = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(table)
+
+
+def test_readme_table_is_current():
+    """Fails when a result file changed and `.venv/bin/python bench/table.py --readme` was not run."""
+    assert table.section() in (config.ROOT / "README.md").read_text()
+
+
+def test_every_result_file_has_a_row():
+    rows = {name for name, *_ in table.ROWS}
+    assert rows == {p.name for p in table.RESULTS.glob("*.json")}
+
+
+def _speed(ways, device="x86_64"):
+    return {"measured": "test", "device": device, "settings": {"steps": 30},
+            "ways": [{"way": w, "s_per_arch": 10 / r, "archs_per_s": r / 10, "vs_official": r} for w, r in ways],
+            "score_differences": {"channels_last": 0.01}}
+
+
+def test_cpu_target_is_computed_from_fp32_ways_only():
+    fast_bf16 = _speed([("official loop (xautodl)", 1.0), ("nasbook loop, channels_last", 1.5),
+                        ("nasbook loop, channels_last, bf16", 2.5)])
+    assert "x2 in fp32: not met (best fp32 way: nasbook loop, channels_last, x1.50)" in table.rmi_speed(fast_bf16)
+    fast_fp32 = _speed([("official loop (xautodl)", 1.0), ("nasbook loop, channels_last", 2.1)])
+    assert "x2 in fp32: met" in table.rmi_speed(fast_fp32)
+
+
+def test_gpu_target_is_scaled_to_the_paper_steps():
+    """20 archs/s at 150 steps: 120 archs/s at 30 steps is 24 at 150 (met), 90 is 18 (not met)."""
+    for rate, verdict in ((120.0, "met"), (90.0, "not met")):
+        d = _speed([("official loop (xautodl)", 1.0), ("nasbook batched, 32 per step", 1.0)], device="NVIDIA H200")
+        d["ways"][1]["archs_per_s"] = rate
+        assert f"target of 20 archs/s {verdict}." in table.rmi_speed(d)
+
+
+def test_update_readme_rewrites_only_between_markers(tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{table.BEGIN}\nstale\n{table.END}\nafter\n")
+    assert table.update_readme(readme)
+    assert readme.read_text() == f"before\n{table.section()}\nafter\n"
+    assert not table.update_readme(readme)
