@@ -5,7 +5,7 @@
     nasbook claims [--profile cpu] [--readme]
     nasbook store check [--repair]
     nasbook data status | use PATH | fetch cifar10|teachers | cache | import-nb201 --nats PATH | pack DIR
-    nasbook burst --profile paper --deadline SECONDS --out DIR [--plan PATH] | --import ARCHIVE
+    nasbook burst --profile paper --deadline SECONDS --out DIR [--plan PATH] | --import ARCHIVE | --timings [--readme]
     nasbook lab [jupyter lab arguments ...]
 
 `run` converts each jupytext notebook (notebooks/NN_name.py) to .ipynb, executes it
@@ -340,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--margin", type=float, default=None,
                    help="seconds an item is assumed to need at least (default nasbook.burst.MARGIN)")
     b.add_argument("--import", dest="archive", metavar="ARCHIVE", help="merge a burst archive into results/")
+    b.add_argument("--timings", action="store_true",
+                   help="print what the steps of the imported bursts of --profile took (results/<profile>/bursts/)")
+    b.add_argument("--readme", action="store_true", help="with --timings: rewrite that table in README.md")
     b.set_defaults(fn=cmd_burst)
     lab = sub.add_parser("lab", help="start JupyterLab in the project root with the data found (needs the lab "
                                      "extra)", description="Start JupyterLab in the project root with "

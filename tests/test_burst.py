@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nasbook import burst, cli, rmi, store
+from nasbook import burst, cli, config, rmi, store
 from nasbook.data import DataError, cifar
 from nasbook.data import pack as data_pack
 from nasbook.spaces import nb201
@@ -138,6 +138,7 @@ def test_burst_stops_before_the_deadline_and_a_rerun_resumes(fake):
     assert m1["stopped"] == "deadline" and m1["steps"][0]["status"] == "stopped" and m1["finished_steps"] == []
     first = m1["items"]["new"]
     assert 1 <= first < 12
+    assert m1["steps"][0]["new_items"] == first                  # per step, for the README's GPU table
     archive1 = fake / "out1" / m1["archive"]
     assert sum("/items/" in n for n in _names(archive1)) == first
     assert json.loads((fake / "out1" / (archive1.name[:-7] + ".json")).read_text())["items"]["new"] == first
@@ -145,6 +146,7 @@ def test_burst_stops_before_the_deadline_and_a_rerun_resumes(fake):
     m2 = burst.run("smoke", 30, fake / "out2", plan, margin=0.1, reserve=0.2)
     assert m2["stopped"] == "plan complete" and m2["finished_steps"] == [0]
     assert m2["items"]["new"] == 12 - first                      # only what was missing
+    assert m2["steps"][0]["new_items"] == 12 - first
     calls = (fake / "calls").read_text().split("\n")[:-1]
     assert sorted(calls) == sorted(f"item {i}" for i in range(12))  # nothing computed twice
 
@@ -263,6 +265,46 @@ def test_import_keeps_the_burst_manifest_and_notebook_manifests_list_it(fake, mo
     out = Outputs("00_fake", "smoke", {}, 0)
     manifest = json.loads(out.finish().read_text())
     assert manifest["bursts"][0]["burst"] == m["archive"][:-7]
+
+
+def test_timings_table_from_imported_manifests(fake, tmp_path):
+    """`nasbook burst --timings`: one row per step that ran, from the manifests --import kept;
+    --readme rewrites only the table between its markers."""
+    plan = _plan(fake / "plan.json", ("work", {}), ("teacher", {}))
+    here = fake / "here"
+    assert "No burst of the smoke profile imported yet" in burst.timings_markdown("smoke", here)
+    m = burst.run("smoke", 30.0, fake / "out", plan, margin=0.1, reserve=0.1)
+    burst.import_archive(fake / "out" / m["archive"], here)
+    rows = burst.timings("smoke", here)
+    assert [(r["status"], r["new_items"]) for r in rows] == [(s["status"], s["new_items"]) for s in m["steps"]]
+    assert rows[0]["status"] == "done" and rows[0]["new_items"] == 12 and rows[0]["device"] == m["device"]
+    table = burst.timings_markdown("smoke", here)
+    assert f"| finished | {m['steps'][0]['seconds']} | 12 |" in table
+    assert "13 new items (fake_items 12, rmi_teachers 1)" in table and rows[1]["new_items"] == 1
+    readme = tmp_path / "README.md"
+    readme.write_text(f"top\n{burst.timings_begin('smoke')}\nold\n{burst.TIMINGS_END}\nbottom\n")
+    assert burst.update_readme("smoke", readme, here)
+    assert readme.read_text() == f"top\n{burst.timings_begin('smoke')}\n{table}\n{burst.TIMINGS_END}\nbottom\n"
+    assert not burst.update_readme("smoke", readme, here)
+    with pytest.raises(burst.BurstError, match="no burst timing markers for paper"):
+        burst.update_readme("paper", readme, here)
+
+
+def test_timings_command_prints_the_table(fake, monkeypatch, capsys):
+    plan = _plan(fake / "plan.json", ("work", {}))
+    m = burst.run("smoke", 30.0, fake / "out", plan, margin=0.1, reserve=0.1)
+    burst.import_archive(fake / "out" / m["archive"], fake / "here")
+    monkeypatch.setenv("NASBOOK_RESULTS", str(fake / "here"))
+    capsys.readouterr()
+    assert cli.main(["burst", "--timings", "--profile", "smoke"]) == 0
+    assert capsys.readouterr().out.strip() == burst.timings_markdown("smoke", fake / "here")
+
+
+def test_readme_gpu_timings_are_current():
+    """Fails when a burst was imported and `nasbook burst --timings --readme` was not run."""
+    section = (f"{burst.timings_begin('paper')}\n{burst.timings_markdown('paper', config.ROOT / 'results')}\n"
+               f"{burst.TIMINGS_END}")
+    assert section in (config.ROOT / "README.md").read_text()
 
 
 def test_plan_files_name_functions_of_the_profile(tmp_path):
