@@ -23,7 +23,8 @@ convolution kernels, not a better loop. The ways:
 It also prints the convolutions' rate (GFLOP/s, counted by torch.utils.flop_counter) beside
 the rate of one large convolution (256 channels, 3x3, 16x16, batch 32, channels_last) on the
 same threads: how much of the machine oneDNN reaches on NB201's narrow (16-64 channel)
-convolutions.
+convolutions. Each way runs in a fresh process of its own (see bench/rmi_speed.py: the ways
+ran slower in one long-lived process).
 
     PYTHONPATH=.:.bench-deps .venv/bin/python bench/rmi_profile.py --json bench/results/rmi_profile_cpu.json
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -67,6 +69,19 @@ def measure(run) -> tuple[float, float, float]:
     return wall, conv_seconds(prof), float(counter.get_total_flops())
 
 
+def measure_way(train: str, threads: int, batch, s: dict) -> list[tuple[float, float, float]]:
+    """measure() of each of rmi_speed.ARCHS trained by "official" (xautodl's network) or "nasbook"
+    (nasbook's loop engine, channels_last) on `threads` threads, after a 2-step warm-up."""
+    torch.set_num_threads(threads)
+
+    def run(arch, settings):
+        if train == "official":
+            return rmi_speed.train_official(arch, batch, settings)
+        return rmi.train_group([arch], batch, {**settings, "engine": "loop"}, 0, "cpu")
+    run(rmi_speed.ARCHS[0], {**s, "steps": 2, "record_every": 2})  # kernels chosen, caches filled
+    return [measure(lambda: run(arch, s)) for arch in rmi_speed.ARCHS]
+
+
 def large_conv_gflops(threads: int, repeats: int = 10) -> float:
     """GFLOP/s of forward + backward of one wide convolution (what oneDNN reaches when the
     convolution is big enough), on `threads` threads."""
@@ -100,22 +115,13 @@ def main():
     teacher = [torch.randn(B, c * h * h, generator=g) for c, h in ((16, 32), (32, 16), (64, 8))]
     batch = rmi.Batch(x=torch.randn(B, 3, 32, 32, generator=g), y=torch.randint(0, 10, (B,), generator=g),
                       teacher_stages=teacher, pool_index=torch.arange(B), pool_ce=torch.zeros(B))
-    warm = {**s, "steps": 2, "record_every": 2}
-
-    def official(arch, settings):
-        return rmi_speed.train_official(arch, batch, settings)
-
-    def nasbook(arch, settings):
-        return rmi.train_group([arch], batch, {**settings, "engine": "loop"}, 0, "cpu")
-
-    # ---------------------------------------------------------------- the three ways
-    ways = [("official loop", official, cores, 1), ("nasbook loop", nasbook, cores, 1),
-            ("nasbook per core", nasbook, 1, cores)]
+    # ---------------------------------------------------------------- the three ways, each in a process of its own
+    ways = [("official loop", "official", cores, 1), ("nasbook loop", "nasbook", cores, 1),
+            ("nasbook per core", "nasbook", 1, cores)]
     rows = []
-    for name, train, threads, parallel in ways:
-        torch.set_num_threads(threads)
-        train(rmi_speed.ARCHS[0], warm)  # kernels chosen, caches filled
-        per_arch = [measure(lambda: train(arch, s)) for arch in rmi_speed.ARCHS]
+    for name, train, threads, parallel in ways:  # a fresh process each, as bench/rmi_speed.py times them
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            per_arch = pool.apply(measure_way, (train, threads, batch, s))
         wall, conv, flops = (np.array(v) for v in zip(*per_arch))
         rows.append({"way": name, "threads": threads, "parallel": parallel,
                      "s_per_arch": float(wall.mean() / parallel), "conv_s_per_arch": float(conv.mean() / parallel),

@@ -1,4 +1,4 @@
-"""RMI evaluation speed at the paper's settings, side by side in one process: the official
+"""RMI evaluation speed at the paper's settings, side by side in one run: the official
 NB201 network (xautodl's TinyNetwork, stages taken with forward hooks as XNAS does) trained
 one architecture at a time, nasbook's network in the same loop (contiguous memory,
 channels_last, and channels_last with the bf16 option), and nasbook's batched engine (K candidates in one StackedNB201, see
@@ -6,7 +6,8 @@ nasbook.spaces.nb201_stacked); on a GPU also the batched engine with settings["c
 architecture per core (a pool of one-thread processes, as `nasbook run ... --executor ray` with
 NASBOOK_RAY_CPUS=1 runs them; the time is the pool's wall time per architecture): small
 convolutions do not spread well over threads, whole architectures do. Same batch, same loss (beta * RMI + (1 - beta) * CE), same SGD,
-fp32, on the device of nasbook.config.device() (CPU here, CUDA on a GPU machine). Repetitions
+fp32, on the device of nasbook.config.device() (CPU here, CUDA on a GPU machine). On a CPU every
+way runs in a process of its own (see `own` in main), on a GPU all in this one. Repetitions
 are interleaved (A B C D A B C D ...) so that a busy machine slows every way alike; the ratios
 are what to read.
 
@@ -117,20 +118,35 @@ def main():
     graphed = f"nasbook batched, {group} per step, CUDA graph"
     if device.type == "cuda":  # settings["cuda_graph"]: one captured step replayed (not yet the default)
         times[graphed], scores["batched, CUDA graph"] = [], []
+    # On a CPU each way runs in a process of its own (a one-process pool with this process's threads),
+    # as the per-core way's processes and the official code do: on 2026-11-29 the official loop ran
+    # x1.28 faster alone than after the other ways in one process (9.26 vs 7.22 s per architecture),
+    # which had made the per-core way look better than it is. On a GPU they share this process.
+    ctx = multiprocessing.get_context("spawn")
+    own = ({name: ctx.Pool(1, initializer=torch.set_num_threads, initargs=(torch.get_num_threads(),))
+            for name in times} if device.type == "cpu" else {})
+
+    def call(way, fn, *fn_args):
+        return own[way].apply(fn, fn_args) if way in own else fn(*fn_args)
+
+    loop_ways = ((False, "fp32", "contiguous"), (True, "fp32", "channels_last"), (True, "bf16", "channels_last, bf16"))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     pool = None
     if device.type == "cpu" and cores > 1 and not args.no_per_core:
         per_core = f"nasbook loop, channels_last, 1 arch per core ({cores} processes x 1 thread)"
         times[per_core], scores["per core"] = [], []
-        pool = multiprocessing.get_context("spawn").Pool(cores, initializer=torch.set_num_threads, initargs=(1,))
+        pool = ctx.Pool(cores, initializer=torch.set_num_threads, initargs=(1,))
 
     def sync():
         if device.type == "cuda":
             torch.cuda.synchronize()
 
     warm = {**s, "steps": 2, "record_every": 2}  # kernels chosen and caches filled before timing
-    train_official(archs[0], batch, warm)
-    rmi.train_group(archs[:group], batch, {**warm, "engine": "batched"}, 0, device)
+    call("official loop (xautodl)", train_official, archs[0], batch, warm)
+    for cl, prec, name in loop_ways:
+        call(f"nasbook loop, {name}", rmi.train_group, [archs[0]], batch,
+             {**warm, "channels_last": cl, "engine": "loop", "precision": prec}, 0, device)
+    call(batched, rmi.train_group, archs[:group], batch, {**warm, "engine": "batched"}, 0, device)
     if graphed in times:
         try:
             rmi.train_group(archs[:group], batch, {**s, "steps": 6, "record_every": 6, "engine": "batched",
@@ -143,11 +159,10 @@ def main():
     for _ in range(args.repeats):  # interleaved: a busy machine slows every way alike
         for arch in archs[:args.loop_archs]:
             sync()
-            times["official loop (xautodl)"].append(train_official(arch, batch, s))
-            for cl, prec, name in ((False, "fp32", "contiguous"), (True, "fp32", "channels_last"),
-                                   (True, "bf16", "channels_last, bf16")):
-                r = rmi.train_group([arch], batch, {**s, "channels_last": cl, "engine": "loop", "precision": prec},
-                                    0, device)[0]
+            times["official loop (xautodl)"].append(call("official loop (xautodl)", train_official, arch, batch, s))
+            for cl, prec, name in loop_ways:
+                r = call(f"nasbook loop, {name}", rmi.train_group, [arch], batch,
+                         {**s, "channels_last": cl, "engine": "loop", "precision": prec}, 0, device)[0]
                 times[f"nasbook loop, {name}"].append(r["seconds"])
                 scores[name].append(r["score"])
         if pool is not None:  # the same architectures, one per core at a time
@@ -156,7 +171,7 @@ def main():
             scores["per core"] += pool.map(_train_one, [(a, batch, s) for a in loop], chunksize=1)
             times[per_core] += [(time.perf_counter() - t0) / len(loop)] * len(loop)
         for i in range(0, len(archs), group):
-            results = rmi.train_group(archs[i:i + group], batch, {**s, "engine": "batched"}, 0, device)
+            results = call(batched, rmi.train_group, archs[i:i + group], batch, {**s, "engine": "batched"}, 0, device)
             times[batched] += [r["seconds"] for r in results]
             scores["batched"] += [r["score"] for r in results]
             if graphed in times:
@@ -164,9 +179,10 @@ def main():
                                           0, device)
                 times[graphed] += [r["seconds"] for r in results]
                 scores["batched, CUDA graph"] += [r["score"] for r in results]
-    if pool is not None:
-        pool.close()
-        pool.join()
+    for p in [pool, *own.values()]:
+        if p is not None:
+            p.close()
+            p.join()
     print(f"device {device} ({_device_name(device)}), torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"C={s['C']}, N={s['N']}, {s['steps']} steps, batch {B}, {len(archs)} archs x {args.repeats} repeats, "
           f"{'TF32' if args.tf32 else 'fp32'}{', cudnn.benchmark' if args.cudnn_benchmark else ''}")

@@ -475,7 +475,8 @@ def timings_markdown(profile: str = "paper", results: str | Path | None = None) 
     if not rows:
         return f"No burst of the {profile} profile imported yet (results/{profile}/{BURSTS}/ is empty)."
     ended = {"done": "finished", "stopped": "stopped at the deadline", "failed": "failed"}
-    lines = ["| burst (UTC) | device | step | ended | seconds | items stored | items/s |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| burst (UTC) | device | step | ended | seconds | items stored | items/s |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         n, secs = r["new_items"], r["seconds"]
         rate = f"{n / secs:.2f}" if n and secs else ""
@@ -485,7 +486,8 @@ def timings_markdown(profile: str = "paper", results: str | Path | None = None) 
     lines.append("")
     for name, m in _manifests(profile, results):
         by = ", ".join(f"{k} {v}" for k, v in m["items"]["by_experiment"].items())
-        lines.append(f"- `{name}`: {'stopped at the deadline' if m['stopped'] == 'deadline' else m['stopped']} after {m['seconds']} s of a {m['deadline_s']} s deadline; "
+        stopped = "stopped at the deadline" if m["stopped"] == "deadline" else m["stopped"]
+        lines.append(f"- `{name}`: {stopped} after {m['seconds']} s of a {m['deadline_s']} s deadline; "
                      f"{m['items']['new']} new items ({by or 'none'}), {m['archive_bytes'] / 2**20:.1f} MiB archive.")
     plan = PLANS / f"{profile}.json"
     if plan.is_file():

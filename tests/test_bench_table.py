@@ -47,3 +47,16 @@ def test_update_readme_rewrites_only_between_markers(tmp_path, monkeypatch):
     assert table.update_readme(readme)
     assert readme.read_text() == f"before\n{table.section()}\nafter\n"
     assert not table.update_readme(readme)
+
+
+def test_profile_says_what_x2_needs():
+    """Official 4 s per architecture: x2 is 2 s. A way with 1.5 s of convolutions in 2.5 s must cut
+    its other 1.0 s to 0.5 s (50%); one with 2.5 s of convolutions needs faster convolutions."""
+    def profile(conv):
+        ways = [{"way": "official loop", "s_per_arch": 4.0, "conv_s_per_arch": 2.0, "conv_share": 0.5, "conv_gflops": 1.0,
+                 "vs_official": 1.0, "bound_vs_official": 2.0},
+                {"way": "ours", "s_per_arch": 3.0 if conv > 2 else 2.5, "conv_s_per_arch": conv, "conv_share": 0.6,
+                 "conv_gflops": 1.0, "vs_official": 1.3, "bound_vs_official": 4.0 / conv}]
+        return {"ways": ways, "cores": 2, "measured": "test", "wide_conv_gflops": {"all cores": 1.0, "1 thread": 0.5}}
+    assert "ours): x2 needs its time outside the convolutions cut by 50% (1.00 s to 0.50 s" in table.rmi_profile(profile(1.5))
+    assert "x2 needs faster convolution kernels" in table.rmi_profile(profile(2.5))
