@@ -525,7 +525,7 @@ def main(args) -> int:
     if args.archive:
         added, skipped = import_archive(args.archive)
         print(f"imported {args.archive}: {len(added)} file(s) added, {skipped} identical skipped "
-              f"into {config.results_dir()}")
+              f"into {config.results_dir()}; `nasbook burst --timings --readme` puts its steps in the README")
         return 0
     if args.deadline is None or args.out is None:
         raise BurstError("burst needs --deadline SECONDS and --out DIR (or --import ARCHIVE)")
