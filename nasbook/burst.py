@@ -61,7 +61,7 @@ from .data import pack
 
 pack.use()  # before the store: on a bare GPU machine filelock comes from the data pack
 from . import outputs, profiles, store  # noqa: E402
-from .files import atomic_path, atomic_write, is_temp  # noqa: E402
+from .files import atomic_path, atomic_write, is_temp, replace_section  # noqa: E402
 from .supernet.search import Incomplete  # noqa: E402
 
 # ---------------------------------------------------------------- settings
@@ -458,8 +458,12 @@ def _manifests(profile: str, results: str | Path | None) -> list[tuple[str, dict
 def timings(profile: str = "paper", results: str | Path | None = None) -> list[dict]:
     """One row per step that ran in a burst whose manifest the store keeps (results/<profile>/bursts/,
     written by --import): when, on what, which step, how it ended, seconds, items stored."""
+    return _timing_rows(_manifests(profile, results))
+
+
+def _timing_rows(manifests: list[tuple[str, dict]]) -> list[dict]:
     rows = []
-    for name, m in _manifests(profile, results):
+    for name, m in manifests:
         for rec in m["steps"]:
             if rec["status"] == "not started":
                 continue
@@ -471,7 +475,8 @@ def timings(profile: str = "paper", results: str | Path | None = None) -> list[d
 
 
 def timings_markdown(profile: str = "paper", results: str | Path | None = None) -> str:
-    rows = timings(profile, results)
+    manifests = _manifests(profile, results)
+    rows = _timing_rows(manifests)
     if not rows:
         return f"No burst of the {profile} profile imported yet (results/{profile}/{BURSTS}/ is empty)."
     ended = {"done": "finished", "stopped": "stopped at the deadline", "failed": "failed"}
@@ -484,7 +489,7 @@ def timings_markdown(profile: str = "paper", results: str | Path | None = None) 
                      f"{ended.get(r['status'], r['status'])} | {secs} | "
                      f"{'not recorded (manifest before per-step counts)' if n is None else n} | {rate} |")
     lines.append("")
-    for name, m in _manifests(profile, results):
+    for name, m in manifests:
         by = ", ".join(f"{k} {v}" for k, v in m["items"]["by_experiment"].items())
         stopped = "stopped at the deadline" if m["stopped"] == "deadline" else m["stopped"]
         lines.append(f"- `{name}`: {stopped} after {m['seconds']} s of a {m['deadline_s']} s deadline; "
@@ -502,14 +507,12 @@ def timings_markdown(profile: str = "paper", results: str | Path | None = None) 
 def update_readme(profile: str = "paper", readme: str | Path | None = None, results: str | Path | None = None) -> bool:
     """Rewrite the burst timing table of `profile` in the README between its markers; True if it changed."""
     readme = Path(readme or config.ROOT / "README.md")
-    text, begin = readme.read_text(), timings_begin(profile)
-    if begin not in text or TIMINGS_END not in text.split(begin, 1)[1]:
+    begin = timings_begin(profile)
+    changed = replace_section(readme, begin, TIMINGS_END, timings_markdown(profile, results))
+    if changed is None:
         raise BurstError(f"{readme} has no burst timing markers for {profile}; put the lines {begin} and "
                          f"{TIMINGS_END} where the table belongs")
-    head, rest = text.split(begin, 1)
-    new = f"{head}{begin}\n{timings_markdown(profile, results)}\n{TIMINGS_END}{rest.split(TIMINGS_END, 1)[1]}"
-    readme.write_text(new)
-    return new != text
+    return changed
 
 
 # ---------------------------------------------------------------- command line (nasbook burst)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import config
-from .files import atomic_write
+from .files import atomic_write, replace_section
 
 VERDICTS = ("holds", "partly", "differs", "inconclusive", "not run")
 COLUMNS = ("notebook", "id", "claim", "source", "paper", "measured", "value", "lo", "hi", "verdict", "reason",
@@ -117,13 +117,8 @@ def readme_section(profile: str = "cpu", figures: Path | None = None) -> str:
 def update_readme(readme: Path | None = None, profile: str = "cpu", figures: Path | None = None) -> bool:
     """Replace the README's generated claims table; True if it changed."""
     readme = Path(readme or config.ROOT / "README.md")
-    text = readme.read_text()
     begin = readme_begin(profile)
-    if begin not in text or README_END not in text.split(begin, 1)[-1]:
+    changed = replace_section(readme, begin, README_END, markdown(collect(profile, figures)))
+    if changed is None:
         raise ClaimError(f"{readme} has no generated claims table for {profile}: add the lines\n{begin}\n{README_END}")
-    head, rest = text.split(begin, 1)
-    tail = rest.split(README_END, 1)[1]
-    new = head + readme_section(profile, figures) + tail
-    if new != text:
-        atomic_write(readme, new)
-    return new != text
+    return changed

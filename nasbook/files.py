@@ -1,4 +1,5 @@
-"""Atomic file writes, and checksums of the data files a run read.
+"""Atomic file writes (also of a generated section of a text file), and checksums of the data
+files a run read.
 
 Nothing half-written is ever left behind: every writer goes through `atomic_path`,
 which hands out a temporary name in the target's directory and renames it into place
@@ -73,6 +74,20 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
         else:
             tmp.write_bytes(data)
     return Path(path)
+
+
+def replace_section(path: str | os.PathLike, begin: str, end: str, body: str) -> bool | None:
+    """Put `body` between the marker lines `begin` and `end` of the text file `path` (a generated
+    table in the README), atomically and only when it changes. True if it changed, False if it was
+    current, None if `path` lacks the markers (the caller says how to add them)."""
+    text = Path(path).read_text()
+    if begin not in text or end not in text.split(begin, 1)[1]:
+        return None
+    head, rest = text.split(begin, 1)
+    new = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
+    if new != text:
+        atomic_write(path, new)
+    return new != text
 
 
 def sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
