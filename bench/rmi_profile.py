@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import sys
 import time
 from pathlib import Path
@@ -45,7 +44,7 @@ from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import rmi_speed  # noqa: E402  (the official network and the four architectures)
+import rmi_speed  # noqa: E402  (the official network, the four architectures, the batch)
 
 from nasbook import config, rmi  # noqa: E402
 
@@ -108,13 +107,10 @@ def main():
     args = ap.parse_args()
     if torch.device(config.device()).type != "cpu":
         raise SystemExit("bench/rmi_profile.py profiles the CPU; on a GPU run bench/rmi_speed.py")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = rmi_speed.cpu_cores()
     s = rmi.resolve({"steps": args.steps, "record_every": args.steps})
-    g = torch.Generator().manual_seed(0)
     B = int(s["batch_size"])
-    teacher = [torch.randn(B, c * h * h, generator=g) for c, h in ((16, 32), (32, 16), (64, 8))]
-    batch = rmi.Batch(x=torch.randn(B, 3, 32, 32, generator=g), y=torch.randint(0, 10, (B,), generator=g),
-                      teacher_stages=teacher, pool_index=torch.arange(B), pool_ce=torch.zeros(B))
+    batch = rmi_speed.random_batch(B)
     # ---------------------------------------------------------------- the three ways, each in a process of its own
     ways = [("official loop", "official", cores, 1), ("nasbook loop", "nasbook", cores, 1),
             ("nasbook per core", "nasbook", 1, cores)]
@@ -127,7 +123,6 @@ def main():
                      "s_per_arch": float(wall.mean() / parallel), "conv_s_per_arch": float(conv.mean() / parallel),
                      "conv_share": float(conv.sum() / wall.sum()),
                      "conv_gflops": float(flops.sum() / conv.sum() / 1e9 * parallel)})
-    torch.set_num_threads(cores)
     ceiling = {"all cores": large_conv_gflops(cores), "1 thread": large_conv_gflops(1)}
     torch.set_num_threads(cores)
 

@@ -45,6 +45,21 @@ ARCHS = ["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_c
          "|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|none~0|skip_connect~1|nor_conv_3x3~2|"]
 
 
+def random_batch(B: int, device="cpu") -> rmi.Batch:
+    """A batch of B random images with random teacher stages of ResNet-20's shapes (16x32x32,
+    32x16x16, 64x8x8): the values do not change the cost."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(B, 3, 32, 32, generator=g).to(device)
+    teacher = [torch.randn(B, c * h * h, generator=g).to(device) for c, h in ((16, 32), (32, 16), (64, 8))]
+    return rmi.Batch(x=x, y=torch.randint(0, 10, (B,), generator=g).to(device), teacher_stages=teacher,
+                     pool_index=torch.arange(B), pool_ce=torch.zeros(B))
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def official_network(arch: str, s: dict):
     """xautodl's TinyNetwork with hooks returning XNAS's stages: the last cell of stages 1 and 2
     and the head's lastact (XNAS forward_with_features)."""
@@ -101,13 +116,8 @@ def main():
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32
     s = rmi.resolve({"steps": args.steps, "record_every": args.steps})
     device = torch.device(config.device())
-    g = torch.Generator().manual_seed(0)
     B = int(s["batch_size"])
-    x = torch.randn(B, 3, 32, 32, generator=g).to(device)
-    # ResNet-20 teacher stage shapes (16x32x32, 32x16x16, 64x8x8); values do not change the cost
-    teacher = [torch.randn(B, c * h * h, generator=g).to(device) for c, h in ((16, 32), (32, 16), (64, 8))]
-    batch = rmi.Batch(x=x, y=torch.randint(0, 10, (B,), generator=g).to(device), teacher_stages=teacher,
-                      pool_index=torch.arange(B), pool_ce=torch.zeros(B))
+    batch = random_batch(B, device)
     rng = np.random.default_rng(0)
     archs = (ARCHS + [nb201.sample(rng) for _ in range(max(0, args.archs - len(ARCHS)))])[:args.archs]
     group = args.group or len(archs)
@@ -130,7 +140,7 @@ def main():
         return own[way].apply(fn, fn_args) if way in own else fn(*fn_args)
 
     loop_ways = ((False, "fp32", "contiguous"), (True, "fp32", "channels_last"), (True, "bf16", "channels_last, bf16"))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cpu_cores()
     pool = None
     if device.type == "cpu" and cores > 1 and not args.no_per_core:
         per_core = f"nasbook loop, channels_last, 1 arch per core ({cores} processes x 1 thread)"
@@ -200,7 +210,8 @@ def main():
         print(f"  largest relative score difference, loop contiguous vs {k}: {v:.2e}")
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "device": _device_name(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "device": _device_name(device), "device_type": device.type, "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
             "settings": {"C": s["C"], "N": s["N"], "steps": s["steps"], "batch": B, "archs": len(archs),
                          "repeats": args.repeats, "group": group, "loop_archs": len(archs[:args.loop_archs]),
                          "cudnn_benchmark": args.cudnn_benchmark, "tf32": args.tf32},
