@@ -43,7 +43,6 @@ def supernet_epoch(d: dict) -> str:
 
 
 def rmi_speed(d: dict) -> str:
-    ways = {w["way"]: w for w in d["ways"]}
     secs = " / ".join(f"{w['s_per_arch']:.2f}" for w in d["ways"])
     ratios = ", ".join(f"{w['way']} {x(w['vs_official'])}" for w in d["ways"][1:])
     fp32 = [w for w in d["ways"][1:] if "bf16" not in w["way"]]
@@ -85,10 +84,9 @@ def rmi_profile(d: dict) -> str:
 
 
 def scale_out(d: dict) -> str:
-    w = {r["way"]: r for r in d["rows"]}
     one, two = (next(r for r in d["rows"] if r["way"].startswith("ray") and r["workers"] == n) for n in (1, 2))
     items = " / ".join(f"{r['items_per_s']:.2f}" for r in d["rows"])
-    return (f"{items} items/s ({', '.join(w)}): 2 workers {x(two['items_per_s'] / one['items_per_s'])} 1 worker, "
+    return (f"{items} items/s ({', '.join(r['way'] for r in d['rows'])}): 2 workers {x(two['items_per_s'] / one['items_per_s'])} 1 worker, "
             f"{'identical' if d['identical_scores'] else 'different'} stored scores; {d['items']} items, "
             f"{d['steps']} steps, load average {d['load_average']:.1f} during the run (every number depressed when "
             f"it is above {d['cores']}); not measured on a GPU or a cluster")
